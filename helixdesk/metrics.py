@@ -1,0 +1,117 @@
+"""Episode metrics: plain functions of the event log.
+
+The log carries the ground truth it needs (``arrived`` records each email's true type and
+keyword flag; ``surge`` records the tape's surges), so a log exported as JSON lines is enough
+to recompute every number here. Definitions:
+
+* ``classification_accuracy`` — triaged emails whose applied classification equals the true
+  type (query ↔ query, complaint ↔ complaint, review case ↔ flag_for_review).
+* ``keyword_recall`` — keyword-flagged emails handled as complaint + critical; ``None`` when
+  the episode had none.
+* ``review_flag_rate`` — share of triaged emails flagged for review.
+* ``review_abuse_rate`` — share of flags that went to emails which were not review cases
+  (``0.0`` when nothing was flagged).
+* ``sla_compliance`` — settled tickets that met their deadline: (staff resolutions on time +
+  successful auto-replies) / (those + missed deadlines). A ticket still inside its deadline
+  when the episode ends is not settled and not counted; a reopened ticket counts again.
+  ``None`` when nothing settled.
+* ``overdue_control`` — 1 − missed deadlines / tickets opened (emails not closed by an
+  auto-reply, plus reopens); ``1.0`` when no ticket was opened.
+* ``mean_csat`` — mean of every rating given (resolutions, auto-replies, abandonments);
+  ``None`` when nobody rated anything.
+* ``surge_events`` / ``surges_alerted`` — ground-truth surges, and those for which the GM was
+  alerted while the surge was under way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from helixdesk.simulator.events import EventLog
+from helixdesk.simulator.state import EV_A, EV_B, EV_C, EV_EMAIL
+from helixdesk.spaces import COMPLAINT, CRITICAL, FLAG_FOR_REVIEW
+
+TRUE_REVIEW = FLAG_FOR_REVIEW  # true class codes equal the classification codes they deserve
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def email_truth(log: EventLog) -> dict[int, tuple[int, bool]]:
+    """email index → (true class, keyword flag), from the ``arrived`` records."""
+    arrived = log.of_kind("arrived")
+    return {int(row[EV_EMAIL]): (int(row[EV_B]), row[EV_C] == 1.0) for row in arrived}
+
+
+def triage_table(log: EventLog) -> dict[str, np.ndarray]:
+    """Per triaged email: classification, priority, true class and keyword flag (aligned)."""
+    triaged = log.of_kind("triaged")
+    truth = email_truth(log)
+    emails = triaged[:, EV_EMAIL].astype(int)
+    return {
+        "email": emails,
+        "classification": triaged[:, EV_A].astype(int),
+        "priority": triaged[:, EV_B].astype(int),
+        "truth": np.array([truth[e][0] for e in emails], dtype=int),
+        "keyword": np.array([truth[e][1] for e in emails], dtype=bool),
+    }
+
+
+def keyword_hits(table: dict[str, np.ndarray]) -> tuple[int, int]:
+    """(keyword emails handled as complaint + critical, keyword emails)."""
+    handled = (table["classification"] == COMPLAINT) & (table["priority"] == CRITICAL)
+    keyword = table["keyword"]
+    return int((keyword & handled).sum()), int(keyword.sum())
+
+
+def _ticket_outcomes(log: EventLog) -> dict[str, Any]:
+    resolved = log.of_kind("resolved")
+    replies = log.of_kind("auto_replied")
+    abandoned = log.of_kind("abandoned")
+    missed = len(log.of_kind("missed_deadline"))
+    good_replies = int((replies[:, EV_A] == 1.0).sum())
+    met = int((resolved[:, EV_A] == 1.0).sum()) + good_replies
+    opened = len(log.of_kind("triaged")) - good_replies + len(log.of_kind("reopened"))
+    ratings = np.concatenate([resolved[:, EV_B], replies[:, EV_B], abandoned[:, EV_A]])
+    return {
+        "sla_compliance": _ratio(met, met + missed),
+        "overdue_control": 1.0 - missed / opened if opened else 1.0,
+        "missed_deadlines": missed,
+        "abandoned": len(abandoned),
+        "mean_csat": float(ratings.mean()) if len(ratings) else None,
+        "reopened": len(log.of_kind("reopened")),
+    }
+
+
+def surge_counts(log: EventLog) -> tuple[int, int]:
+    """(surges alerted while under way, ground-truth surges)."""
+    alerts = log.of_kind("gm_alerted")
+    alerted = {int(s) for s in alerts[:, EV_B] if s >= 0}
+    return len(alerted), len(log.of_kind("surge"))
+
+
+def episode_metrics(log: EventLog) -> dict[str, Any]:
+    """Every metric above for one episode's log."""
+    table = triage_table(log)
+    n = len(table["email"])
+    flagged = table["classification"] == FLAG_FOR_REVIEW
+    hits, keyword_emails = keyword_hits(table)
+    alerted, surges = surge_counts(log)
+    return {
+        "emails": n,
+        "classification_accuracy": _ratio(
+            float((table["classification"] == table["truth"]).sum()), n
+        ),
+        "keyword_emails": keyword_emails,
+        "keyword_recall": _ratio(hits, keyword_emails),
+        "review_flag_rate": _ratio(float(flagged.sum()), n),
+        "review_abuse_rate": float((flagged & (table["truth"] != TRUE_REVIEW)).sum())
+        / max(1, int(flagged.sum())),
+        **_ticket_outcomes(log),
+        "gm_alerts": len(log.of_kind("gm_alerted")),
+        "surge_events": surges,
+        "surges_alerted": alerted,
+    }

@@ -1,0 +1,402 @@
+"""Typed, validated views of HelixDesk's actions, observations and rewards.
+
+The environment speaks numpy: an ``int64[4]`` action, a ``float32`` observation vector and a
+float reward with a dict of components in ``info``. These pydantic models give the same data
+names and checks, and convert both ways:
+
+* :class:`HelixAction` ↔ ``env.action_space`` arrays (``to_array`` / ``from_array``); names or
+  integer codes are accepted for every field.
+* :class:`HelixObservation` ↔ observation vectors (``to_vector`` / ``from_vector``); the round
+  trip is bit-exact, because every float is kept as the Python float of its float32.
+* :class:`HelixReward` from a step's reward and ``info`` (``from_step``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Literal, TypeGuard, get_args
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from helixdesk.rewards import COMPONENTS
+from helixdesk.spaces import (
+    ACTION_DIMS,
+    CATEGORY_CODE_SLOTS,
+    CATEGORY_CODES,
+    CLASSIFICATIONS,
+    PRIORITIES,
+    SECONDARY_ACTIONS,
+    TIERS,
+    ObservationLayout,
+)
+
+Classification = Literal["query", "complaint", "flag_for_review"]
+Priority = Literal["critical", "high", "medium", "normal"]
+Secondary = Literal["auto_reply_from_kb", "alert_gm", "none"]
+Tier = Literal["free", "pro", "enterprise"]
+assert get_args(Classification) == CLASSIFICATIONS
+assert get_args(Priority) == PRIORITIES
+assert get_args(Secondary) == SECONDARY_ACTIONS
+assert get_args(Tier) == TIERS
+
+NO_ASSIGNMENT = "no_assignment"
+_EMPLOYEE = re.compile(r"employee_(0|[1-9][0-9]*)")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _is_int(value: object) -> TypeGuard[int | np.integer]:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _code_to_name(value: object, field: str, names: tuple[str, ...]) -> object:
+    """Map an integer code to its name; leave anything else for the Literal check."""
+    if not _is_int(value):
+        return value
+    code = int(value)
+    if not 0 <= code < len(names):
+        raise ValueError(
+            f"{field} code must be in 0..{len(names) - 1} ({', '.join(names)}), got {code}"
+        )
+    return names[code]
+
+
+def _assignment_name(value: object) -> str:
+    """Normalise an assignment (``employee_<i>``, ``no_assignment`` or an int ``i``)."""
+    allowed = f"'employee_<i>' (i >= 0), an integer i >= 0, or '{NO_ASSIGNMENT}'"
+    if _is_int(value) and value >= 0:
+        return f"employee_{int(value)}"
+    if isinstance(value, str) and (value == NO_ASSIGNMENT or _EMPLOYEE.fullmatch(value)):
+        return value
+    raise ValueError(f"assignment must be {allowed}, got {value!r}")
+
+
+class HelixAction(_Frozen):
+    """One triage decision: the four dimensions of the ``MultiDiscrete`` action, by name."""
+
+    classification: Classification = Field(
+        description="How the email is handled: query, complaint or flag_for_review (code 0..2)."
+    )
+    priority: Priority = Field(
+        description="Priority for ordering complaints: critical, high, medium, normal (0..3)."
+    )
+    assignment: str = Field(
+        description="Assignee: 'employee_<i>' (or the int i), or 'no_assignment'."
+    )
+    secondary: Secondary = Field(
+        description="Extra step: auto_reply_from_kb, alert_gm or none (code 0..2)."
+    )
+
+    @field_validator("classification", mode="before")
+    @classmethod
+    def _classification_code(cls, value: object) -> object:
+        return _code_to_name(value, "classification", CLASSIFICATIONS)
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority_code(cls, value: object) -> object:
+        return _code_to_name(value, "priority", PRIORITIES)
+
+    @field_validator("secondary", mode="before")
+    @classmethod
+    def _secondary_code(cls, value: object) -> object:
+        return _code_to_name(value, "secondary", SECONDARY_ACTIONS)
+
+    @field_validator("assignment", mode="before")
+    @classmethod
+    def _assignment(cls, value: object) -> str:
+        return _assignment_name(value)
+
+    @property
+    def employee(self) -> int | None:
+        """Index of the assigned employee, or ``None`` for ``no_assignment``."""
+        if self.assignment == NO_ASSIGNMENT:
+            return None
+        return int(self.assignment.removeprefix("employee_"))
+
+    def to_array(self, n_employees: int) -> np.ndarray:
+        """The ``int64[4]`` action for a team of ``n_employees``."""
+        employee = self.employee
+        if employee is not None and employee >= n_employees:
+            raise ValueError(
+                f"assignment {self.assignment!r} is out of range for {n_employees} employees "
+                f"(employee_0..employee_{n_employees - 1} or {NO_ASSIGNMENT})"
+            )
+        codes = (
+            CLASSIFICATIONS.index(self.classification),
+            PRIORITIES.index(self.priority),
+            n_employees if employee is None else employee,
+            SECONDARY_ACTIONS.index(self.secondary),
+        )
+        return np.array(codes, dtype=np.int64)
+
+    @classmethod
+    def from_array(cls, action: Any, n_employees: int) -> HelixAction:
+        """Name the codes of an action array; out-of-range codes raise ``ValueError``."""
+        values = np.asarray(action)
+        if values.shape != (4,) or values.dtype.kind not in "iu":
+            raise ValueError(
+                f"action must be 4 integers {ACTION_DIMS}, got {values.dtype} {values.shape}"
+            )
+        nvec = (len(CLASSIFICATIONS), len(PRIORITIES), n_employees + 1, len(SECONDARY_ACTIONS))
+        for dim, (code, size) in enumerate(zip(values.tolist(), nvec, strict=True)):
+            if not 0 <= code < size:
+                raise ValueError(
+                    f"action[{dim}] ({ACTION_DIMS[dim]}) must be in 0..{size - 1}, got {code}"
+                )
+        fields = dict(zip(ACTION_DIMS, values.tolist(), strict=True))
+        if fields["assignment"] == n_employees:
+            fields["assignment"] = NO_ASSIGNMENT
+        return cls.model_validate(fields)
+
+
+# -- observation -------------------------------------------------------------------------
+
+
+def _floats(values: np.ndarray) -> list[float]:
+    """Python floats equal to the float32 values, so converting back is exact."""
+    return [float(v) for v in values.astype(np.float32)]
+
+
+def _flag(value: float, name: str) -> bool:
+    if value not in (0.0, 1.0):
+        raise ValueError(f"{name} must be 0 or 1, got {value}")
+    return value == 1.0
+
+
+def _tier(slots: list[float]) -> Tier | None:
+    names: tuple[Tier, ...] = get_args(Tier)
+    if not any(slots):
+        return None
+    if sorted(slots) != [0.0, 0.0, 1.0]:
+        raise ValueError(f"tier slots must be one-hot or all zero, got {slots}")
+    return names[slots.index(1.0)]
+
+
+def _category(slots: list[float], categories: tuple[str, ...]) -> str | None:
+    if not any(slots):
+        return None
+    for name, code in zip(categories, CATEGORY_CODES.tolist(), strict=False):
+        if code == slots:
+            return name
+    raise ValueError(f"category code {slots} matches none of the categories {categories}")
+
+
+def _category_code(category: str | None, categories: tuple[str, ...]) -> list[float]:
+    if category is None:
+        return [0.0] * CATEGORY_CODE_SLOTS
+    if category not in categories:
+        raise ValueError(f"category {category!r} is not one of the layout's {categories}")
+    return CATEGORY_CODES[categories.index(category)].tolist()
+
+
+class CurrentEmail(_Frozen):
+    """The email awaiting triage (all empty after the episode's last email)."""
+
+    sentiment: float = Field(ge=-1.0, le=1.0, description="Noisy tone, -1 angry .. 1 happy.")
+    keyword_flag: bool = Field(description="The email carries an escalation keyword.")
+    tier: Tier | None = Field(description="Customer tier; None when no email is waiting.")
+    category: str | None = Field(description="Category name; None when no email is waiting.")
+    agent_confidence: float = Field(
+        ge=0.0, le=1.0, description="Upstream classifier's confidence for this email."
+    )
+
+
+class QueueState(_Frozen):
+    """Open tickets by assigned priority over team capacity, and the review queue's share."""
+
+    critical: float = Field(ge=0.0, le=1.0, description="Open critical tickets / team capacity.")
+    high: float = Field(ge=0.0, le=1.0, description="Open high tickets / team capacity.")
+    medium: float = Field(ge=0.0, le=1.0, description="Open medium tickets / team capacity.")
+    normal: float = Field(ge=0.0, le=1.0, description="Open normal tickets / team capacity.")
+    pending_review: float = Field(
+        ge=0.0, le=1.0, description="Tickets in the review queue / review capacity."
+    )
+
+
+class EmployeeState(_Frozen):
+    """One employee's workload."""
+
+    load: float = Field(ge=0.0, le=1.0, description="Queue length / employee capacity.")
+    avg_resolve: float = Field(
+        ge=0.0, le=1.0, description="Average service hours / sla.normal_hours."
+    )
+
+
+class SlaState(_Frozen):
+    """Deadline health of the open tickets."""
+
+    overdue: float = Field(ge=0.0, le=1.0, description="Share of open tickets past deadline.")
+    near_deadline: float = Field(
+        ge=0.0, le=1.0, description="Share of open tickets close to their deadline."
+    )
+    sla_pressure: float = Field(
+        ge=0.0, le=1.0, description="Mean share of SLA time used by open tickets."
+    )
+    critical_overdue: bool = Field(description="Some critical ticket is past its deadline.")
+
+
+class TimeState(_Frozen):
+    """The simulated clock."""
+
+    hour_of_day: float = Field(ge=0.0, le=1.0, description="Hour of day / 24.")
+    day_of_week: float = Field(ge=0.0, le=1.0, description="Day of week / 7.")
+
+
+class EpisodeProgress(_Frozen):
+    """How far the episode has run and how well."""
+
+    steps_remaining: float = Field(ge=0.0, le=1.0, description="Emails remaining / total.")
+    episode_reward: float = Field(ge=-1.0, le=1.0, description="Mean reward per email so far.")
+
+
+class HelixObservation(_Frozen):
+    """The observation vector, group by group, with names instead of indices."""
+
+    current_email: CurrentEmail = Field(description="The email awaiting triage.")
+    queue: QueueState = Field(description="Open tickets by priority and the review queue.")
+    team: list[EmployeeState] = Field(description="Per-employee workload, employee_0 first.")
+    sla: SlaState = Field(description="Deadline health of the open tickets.")
+    trends: dict[str, float] = Field(
+        description="Per category: watchdog growth of its volume, in [-1, 1]."
+    )
+    time: TimeState = Field(description="The simulated clock.")
+    progress: EpisodeProgress = Field(description="Episode progress and reward so far.")
+
+    @field_validator("trends")
+    @classmethod
+    def _trends_in_range(cls, trends: dict[str, float]) -> dict[str, float]:
+        outside = {name: value for name, value in trends.items() if not -1.0 <= value <= 1.0}
+        if outside:
+            raise ValueError(f"trends must lie in [-1, 1], got {outside}")
+        return trends
+
+    @classmethod
+    def from_vector(cls, vector: Any, layout: ObservationLayout) -> HelixObservation:
+        """Read an observation vector laid out as ``layout``."""
+        values = np.asarray(vector)
+        if values.shape != (layout.size,):
+            raise ValueError(
+                f"observation must have shape ({layout.size},) for this layout, got {values.shape}"
+            )
+        group = {name: _floats(values[part]) for name, part in layout.groups.items()}
+        steps_remaining, episode_reward, agent_confidence = group["episode_progress"]
+        hour_of_day, day_of_week = group["time_state"]
+        return cls(
+            current_email=_email(group["current_email"], agent_confidence, layout.categories),
+            queue=_queue(group["queue_state"]),
+            team=_team(group["team_state"]),
+            sla=_sla(group["sla_state"]),
+            trends=dict(zip(layout.categories, group["trend_state"], strict=True)),
+            time=TimeState(hour_of_day=hour_of_day, day_of_week=day_of_week),
+            progress=EpisodeProgress(
+                steps_remaining=steps_remaining, episode_reward=episode_reward
+            ),
+        )
+
+    def to_vector(self, layout: ObservationLayout) -> np.ndarray:
+        """The ``float32`` observation vector laid out as ``layout``."""
+        self._check_fits(layout)
+        email, sla, time = self.current_email, self.sla, self.time
+        tier = [float(email.tier == name) for name in TIERS]
+        values = [
+            email.sentiment,
+            float(email.keyword_flag),
+            *tier,
+            *_category_code(email.category, layout.categories),
+            *_queue_values(self.queue),
+            *(x for e in self.team for x in (e.load, e.avg_resolve)),
+            sla.overdue,
+            sla.near_deadline,
+            sla.sla_pressure,
+            float(sla.critical_overdue),
+            *(self.trends[name] for name in layout.categories),
+            time.hour_of_day,
+            time.day_of_week,
+            self.progress.steps_remaining,
+            self.progress.episode_reward,
+            email.agent_confidence,
+        ]
+        return np.array(values, dtype=np.float32)
+
+    def _check_fits(self, layout: ObservationLayout) -> None:
+        if len(self.team) != layout.n_employees:
+            raise ValueError(
+                f"team has {len(self.team)} employees, the layout {layout.n_employees}"
+            )
+        if set(self.trends) != set(layout.categories):
+            raise ValueError(
+                f"trends must name exactly the layout's categories {layout.categories}, "
+                f"got {tuple(self.trends)}"
+            )
+
+
+def _email(values: list[float], confidence: float, categories: tuple[str, ...]) -> CurrentEmail:
+    return CurrentEmail(
+        sentiment=values[0],
+        keyword_flag=_flag(values[1], "keyword_flag"),
+        tier=_tier(values[2:5]),
+        category=_category(values[5:], categories),
+        agent_confidence=confidence,
+    )
+
+
+def _queue(values: list[float]) -> QueueState:
+    critical, high, medium, normal, pending_review = values
+    return QueueState(
+        critical=critical, high=high, medium=medium, normal=normal, pending_review=pending_review
+    )
+
+
+def _team(values: list[float]) -> list[EmployeeState]:
+    pairs = zip(values[0::2], values[1::2], strict=True)
+    return [EmployeeState(load=load, avg_resolve=avg) for load, avg in pairs]
+
+
+def _sla(values: list[float]) -> SlaState:
+    overdue, near, pressure, critical = values
+    return SlaState(
+        overdue=overdue,
+        near_deadline=near,
+        sla_pressure=pressure,
+        critical_overdue=_flag(critical, "critical_overdue"),
+    )
+
+
+def _queue_values(queue: QueueState) -> list[float]:
+    return [queue.critical, queue.high, queue.medium, queue.normal, queue.pending_review]
+
+
+# -- reward ------------------------------------------------------------------------------
+
+
+class HelixReward(_Frozen):
+    """One step's reward: the clipped total, the raw sum and its twelve named components."""
+
+    total: float = Field(description="The reward returned by step(): raw clipped to the limit.")
+    raw: float = Field(description="The unclipped sum of the components (info['reward_raw']).")
+    components: dict[str, float] = Field(
+        description="Each of the twelve reward components' value this step, in COMPONENTS order."
+    )
+
+    @field_validator("components")
+    @classmethod
+    def _all_components(cls, components: dict[str, float]) -> dict[str, float]:
+        missing = [name for name in COMPONENTS if name not in components]
+        unknown = [name for name in components if name not in COMPONENTS]
+        if missing or unknown:
+            raise ValueError(
+                f"components must name exactly {COMPONENTS}; missing {missing}, unknown {unknown}"
+            )
+        return {name: components[name] for name in COMPONENTS}
+
+    @classmethod
+    def from_step(cls, reward: float, info: Mapping[str, Any]) -> HelixReward:
+        """Build from ``step()``'s reward and its ``info`` dict."""
+        return cls.model_validate(
+            {"total": reward, "raw": info["reward_raw"], "components": info["reward_components"]}
+        )

@@ -1,0 +1,57 @@
+"""The reward: twelve named components and their clipped sum.
+
+Each step the simulator counts how often every component fired: the step's email fires the
+triage components (classification, keyword, escalation, balance, auto-reply, GM alert), and
+every ticket that settles while the clock runs to the next email fires the outcome components
+(on-time resolution, CSAT, missed deadline, reopen, KB update). A component's value is
+``weight × rewards.scale × count``. The weights are the seed's figures (``rewards.*``); they
+set the components' relative sizes. ``rewards.scale`` (default 0.2) sizes them so that the
+seed's per-step clip to ``[-1, 1]`` (``env.reward_clip``) rarely binds: at full size a
+correct, balanced triage (+0.9) plus any on-time resolution would exceed it on most steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helixdesk.config import HelixConfig
+
+COMPONENTS = (
+    "resolve_on_time",
+    "csat_high",
+    "trend_prevented",
+    "correct_classification",
+    "balanced_assignment",
+    "kb_updated",
+    "missed_deadline",
+    "bad_autoreply",
+    "unnecessary_escalation",
+    "misclassification",
+    "complaint_reopened",
+    "keyword_flag_missed",
+)
+(
+    RESOLVE_ON_TIME,
+    CSAT_HIGH,
+    TREND_PREVENTED,
+    CORRECT_CLASSIFICATION,
+    BALANCED_ASSIGNMENT,
+    KB_UPDATED,
+    MISSED_DEADLINE,
+    BAD_AUTOREPLY,
+    UNNECESSARY_ESCALATION,
+    MISCLASSIFICATION,
+    COMPLAINT_REOPENED,
+    KEYWORD_FLAG_MISSED,
+) = range(len(COMPONENTS))
+
+
+def component_values(config: HelixConfig) -> np.ndarray:
+    """Reward of one occurrence of each component, in ``COMPONENTS`` order."""
+    weights = config.rewards
+    return np.array([getattr(weights, name) * weights.scale for name in COMPONENTS])
+
+
+def components_dict(counts: np.ndarray, values: np.ndarray) -> dict[str, float]:
+    """Named per-step component values (0.0 for those that did not fire)."""
+    return dict(zip(COMPONENTS, (counts * values).tolist(), strict=True))

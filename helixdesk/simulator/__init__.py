@@ -1,0 +1,1 @@
+"""The HelixDesk simulator: episode tape, deterministic dynamics, event log."""

@@ -1,0 +1,256 @@
+"""Employees (and the review queue) working their tickets.
+
+Each server works one ticket at a time, choosing the waiting ticket with the most urgent
+*assigned* priority, then the earliest queued. Service takes ``work / (rate × skill)`` hours,
+stretched by ``overload_slowdown`` for every ticket queued beyond ``overload_threshold``
+(such a ticket is *rushed*). Skills are deterministic by index: employee ``e`` is a specialist
+(``1 + skill_spread``) in every category ``c`` with ``c % n_employees == e`` and weaker
+(``1 - skill_spread / 2``) elsewhere; the reviewer (server ``n``) has skill 1 everywhere.
+
+On resolution the customer rates the service (CSAT 1–5): lateness, a long wait, a weak
+employee, a review-worthy email that skipped review, and an earlier bad auto-reply all lower
+it. Complaints and review cases may then reopen after a delay (probability grows with
+rushing, weak skill and skipped review); a reopened ticket returns to the same server with
+half its work and a fresh deadline. Resolving a query the KB could not answer teaches the KB.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from helixdesk.config import HelixConfig
+from helixdesk.rewards import COMPLAINT_REOPENED, CSAT_HIGH, KB_UPDATED, RESOLVE_ON_TIME
+from helixdesk.simulator import knowledge_base
+from helixdesk.simulator.email_gen import (
+    E_CATEGORY,
+    E_CSAT_NOISE,
+    E_REOPEN_DELAY,
+    E_REOPEN_U,
+    E_TOPIC,
+    E_TRUE_CLASS,
+    TRUE_QUERY,
+    TRUE_REVIEW,
+)
+from helixdesk.simulator.events import KB_LEARNED, REOPENED, RESOLVED, emit
+from helixdesk.simulator.state import (
+    FREE,
+    OPEN,
+    P_EMPLOYEE_CAP,
+    P_N_EMPLOYEES,
+    P_OVERLOAD_SLOWDOWN,
+    P_OVERLOAD_THRESHOLD,
+    P_REOPEN_BASE,
+    P_REOPEN_MISROUTED,
+    P_REOPEN_REVIEW,
+    P_REOPEN_RUSHED,
+    P_REVIEW_CAP,
+    P_SMOOTHING,
+    PENDING_REOPEN,
+    SC_PENDING,
+    SV_AVG_RESOLVE,
+    SV_CURRENT,
+    SV_QLEN,
+    SV_RATE,
+    TK_BAD_REPLY,
+    TK_DEADLINE,
+    TK_DONE_AT,
+    TK_EMAIL,
+    TK_IN_SERVICE,
+    TK_MISSED,
+    TK_OPENED_AT,
+    TK_PRIORITY,
+    TK_QUEUED_AT,
+    TK_REOPEN_AT,
+    TK_REOPENED,
+    TK_RUSHED,
+    TK_SERVER,
+    TK_SLA_HOURS,
+    TK_STARTED_AT,
+    TK_STATUS,
+    TK_WORK,
+)
+from helixdesk.simulator.tickets import mark_missed, to_pool
+
+CSAT_BASE = 4.3
+
+
+def skill_matrix(config: HelixConfig) -> np.ndarray:
+    """``(n_employees + 1, n_categories)`` skill multipliers; the last row is the reviewer."""
+    n, n_cat = config.env.n_employees, config.n_categories
+    spread = config.employee_sim.skill_spread
+    skills = np.full((n + 1, n_cat), 1.0 - spread / 2)
+    for category in range(n_cat):
+        skills[category % n, category] = 1.0 + spread
+    skills[n, :] = 1.0
+    return skills
+
+
+def server_rates(config: HelixConfig) -> np.ndarray:
+    rates = np.full(config.env.n_employees + 1, config.employee_sim.base_resolve_rate)
+    rates[-1] = config.employee_sim.reviewer_resolve_rate
+    return rates
+
+
+@njit(cache=True)
+def capacity(model, server: int) -> float:
+    if server == int(model.params[P_N_EMPLOYEES]):
+        return model.params[P_REVIEW_CAP]
+    return model.params[P_EMPLOYEE_CAP]
+
+
+@njit(cache=True)
+def _next_waiting(tickets: np.ndarray, server: int) -> int:
+    best, best_priority, best_time = -1, np.inf, np.inf
+    for k in range(tickets.shape[0]):
+        row = tickets[k]
+        if row[TK_STATUS] != OPEN or row[TK_SERVER] != server or row[TK_IN_SERVICE] == 1.0:
+            continue
+        priority, queued = row[TK_PRIORITY], row[TK_QUEUED_AT]
+        if priority < best_priority or (priority == best_priority and queued < best_time):
+            best, best_priority, best_time = k, priority, queued
+    return best
+
+
+@njit(cache=True)
+def start_next(ep, model, server: int, now: float) -> None:
+    """Begin the server's most urgent waiting ticket, or go idle."""
+    slot = _next_waiting(ep.tickets, server)
+    ep.servers[server, SV_CURRENT] = slot
+    if slot < 0:
+        return
+    row = ep.tickets[slot]
+    category = int(ep.emails[int(row[TK_EMAIL]), E_CATEGORY])
+    overload = max(0.0, ep.servers[server, SV_QLEN] - model.params[P_OVERLOAD_THRESHOLD])
+    rate = ep.servers[server, SV_RATE] * model.skills[server, category]
+    hours = row[TK_WORK] / rate * (1.0 + model.params[P_OVERLOAD_SLOWDOWN] * overload)
+    row[TK_IN_SERVICE] = 1.0
+    row[TK_STARTED_AT] = now
+    row[TK_DONE_AT] = now + hours
+    row[TK_RUSHED] = 1.0 if overload > 0.0 else 0.0
+
+
+@njit(cache=True)
+def enqueue(ep, model, server: int, slot: int, now: float) -> None:
+    row = ep.tickets[slot]
+    row[TK_SERVER] = server
+    row[TK_QUEUED_AT] = now
+    row[TK_IN_SERVICE] = 0.0
+    ep.servers[server, SV_QLEN] += 1.0
+    if ep.servers[server, SV_CURRENT] < 0:
+        start_next(ep, model, server, now)
+
+
+@njit(cache=True)
+def place(ep, model, server: int, slot: int, now: float) -> bool:
+    """Queue with ``server`` if it has room, else leave with nobody. True when queued."""
+    if server >= 0 and ep.servers[server, SV_QLEN] < capacity(model, server):
+        enqueue(ep, model, server, slot, now)
+        return True
+    to_pool(ep, model, slot, now)
+    return False
+
+
+@njit(cache=True)
+def _csat(ep, model, row, server: int, now: float) -> float:
+    email = int(row[TK_EMAIL])
+    reviewer = server == int(model.params[P_N_EMPLOYEES])
+    sla = row[TK_SLA_HOURS]
+    score = CSAT_BASE + ep.emails[email, E_CSAT_NOISE]
+    score -= 0.5 * min(1.0, (now - row[TK_OPENED_AT]) / sla)
+    if now > row[TK_DEADLINE]:
+        score -= 1.5 + min(1.5, (now - row[TK_DEADLINE]) / sla)
+    skill = model.skills[server, int(ep.emails[email, E_CATEGORY])]
+    if skill < 1.0:
+        score -= 2.0 * (1.0 - skill)
+    if ep.emails[email, E_TRUE_CLASS] == TRUE_REVIEW and not reviewer:
+        score -= 1.0
+    if row[TK_BAD_REPLY] == 1.0:
+        score -= 1.0
+    return float(min(5.0, max(1.0, np.floor(score + 0.5))))
+
+
+@njit(cache=True)
+def _reopen_probability(ep, model, row, server: int) -> float:
+    email = int(row[TK_EMAIL])
+    truth = ep.emails[email, E_TRUE_CLASS]
+    if truth == TRUE_QUERY or row[TK_REOPENED] == 1.0:
+        return 0.0
+    p = model.params[P_REOPEN_BASE]
+    if row[TK_RUSHED] == 1.0:
+        p += model.params[P_REOPEN_RUSHED]
+    if model.skills[server, int(ep.emails[email, E_CATEGORY])] < 1.0:
+        p += model.params[P_REOPEN_MISROUTED]
+    if truth == TRUE_REVIEW and server != int(model.params[P_N_EMPLOYEES]):
+        p += model.params[P_REOPEN_REVIEW]
+    return p
+
+
+@njit(cache=True)
+def _learn_from(ep, model, email: int, server: int, now: float) -> None:
+    """An employee answered a query the KB lacks: the KB learns the topic."""
+    if ep.emails[email, E_TRUE_CLASS] != TRUE_QUERY or server == int(model.params[P_N_EMPLOYEES]):
+        return
+    category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
+    if knowledge_base.has_answer(ep.kb, category, topic):
+        return
+    knowledge_base.learn(ep.kb, model.params, category, topic, now)
+    ep.counts[KB_UPDATED] += 1.0
+    emit(ep.events, ep.n_events, KB_LEARNED, now, email, server, category, topic, 0.0)
+
+
+@njit(cache=True)
+def complete(ep, model, server: int, now: float) -> None:
+    """The server finishes its current ticket at ``now``."""
+    slot = int(ep.servers[server, SV_CURRENT])
+    row = ep.tickets[slot]
+    email = int(row[TK_EMAIL])
+    smoothing = model.params[P_SMOOTHING]
+    service = now - row[TK_STARTED_AT]
+    ep.servers[server, SV_AVG_RESOLVE] += smoothing * (service - ep.servers[server, SV_AVG_RESOLVE])
+    ep.servers[server, SV_QLEN] -= 1.0
+    on_time = now <= row[TK_DEADLINE]
+    if on_time:
+        ep.counts[RESOLVE_ON_TIME] += 1.0
+    else:
+        mark_missed(ep, model, slot)
+    csat = _csat(ep, model, row, server, now)
+    if csat >= 4.0:
+        ep.counts[CSAT_HIGH] += 1.0
+    emit(
+        ep.events,
+        ep.n_events,
+        RESOLVED,
+        now,
+        email,
+        server,
+        1.0 if on_time else 0.0,
+        csat,
+        now - row[TK_OPENED_AT],
+    )
+    _learn_from(ep, model, email, server, now)
+    if ep.emails[email, E_REOPEN_U] < _reopen_probability(ep, model, row, server):
+        row[TK_STATUS] = PENDING_REOPEN
+        row[TK_REOPEN_AT] = now + ep.emails[email, E_REOPEN_DELAY]
+        ep.scalars[SC_PENDING] += 1.0
+    else:
+        row[TK_STATUS] = FREE
+    row[TK_IN_SERVICE] = 0.0
+    start_next(ep, model, server, now)
+
+
+@njit(cache=True)
+def reopen(ep, model, slot: int, now: float) -> None:
+    """The customer writes back: the ticket returns to its last server with half its work."""
+    row = ep.tickets[slot]
+    row[TK_STATUS] = OPEN
+    row[TK_REOPENED] = 1.0
+    row[TK_MISSED] = 0.0
+    row[TK_WORK] *= 0.5
+    row[TK_DEADLINE] = now + row[TK_SLA_HOURS]
+    row[TK_OPENED_AT] = now
+    ep.scalars[SC_PENDING] -= 1.0
+    ep.counts[COMPLAINT_REOPENED] += 1.0
+    server = int(row[TK_SERVER])
+    emit(ep.events, ep.n_events, REOPENED, now, int(row[TK_EMAIL]), server, 0.0, 0.0, 0.0)
+    place(ep, model, server, slot, now)

@@ -1,0 +1,293 @@
+"""One step of the dynamics: triage the current email, then run the clock to the next one.
+
+The step is a deterministic function of (tape, state, action). Everything random was drawn
+on the tape at reset. ``step_batch`` and ``reset_episode`` are the only entry points; both
+work on a batch of episodes, so the single env (``B == 1``) and the vector env share them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from helixdesk.rewards import (
+    BAD_AUTOREPLY,
+    BALANCED_ASSIGNMENT,
+    CORRECT_CLASSIFICATION,
+    CSAT_HIGH,
+    KEYWORD_FLAG_MISSED,
+    MISCLASSIFICATION,
+    TREND_PREVENTED,
+    UNNECESSARY_ESCALATION,
+)
+from helixdesk.simulator import knowledge_base, trend_watchdog
+from helixdesk.simulator.email_gen import (
+    E_ARRIVAL,
+    E_CATEGORY,
+    E_CSAT_NOISE,
+    E_KEYWORD,
+    E_TOPIC,
+    E_TRUE_CLASS,
+    TRUE_QUERY,
+)
+from helixdesk.simulator.employee_sim import complete, place, reopen
+from helixdesk.simulator.events import (
+    ARRIVED,
+    AUTO_REPLIED,
+    BOUNCED,
+    GM_ALERTED,
+    SURGE,
+    TRIAGED,
+    emit,
+)
+from helixdesk.simulator.observation import encode
+from helixdesk.simulator.state import (
+    NOBODY,
+    P_N_EMAILS,
+    P_N_EMPLOYEES,
+    PENDING_REOPEN,
+    SC_CUM_REWARD,
+    SC_EMAIL,
+    SC_END_TIME,
+    SC_PENDING,
+    SC_POOL,
+    SC_TIME,
+    SG_CATEGORY,
+    SG_END,
+    SG_START,
+    SG_VALID,
+    SV_AVG_RESOLVE,
+    SV_CURRENT,
+    SV_QLEN,
+    SV_RATE,
+    TK_DONE_AT,
+    TK_REOPEN_AT,
+    TK_STATUS,
+)
+from helixdesk.simulator.tickets import open_ticket, sweep_deadlines
+from helixdesk.simulator.views import Episode
+
+COMPLAINT, FLAG = 1, 2
+CRITICAL, NORMAL = 0, 3
+AUTO_REPLY, ALERT_GM, NO_SECONDARY = 0, 1, 2
+AUTO_REPLY_CSAT = 4.4
+
+
+@njit(cache=True)
+def _episode(state, emails, b):
+    return Episode(
+        emails[b],
+        state[0][b],
+        state[1][b],
+        state[2][b],
+        state[3][b],
+        state[4][b],
+        state[5][b],
+        state[6][b],
+        state[7][b],
+        state[8][b : b + 1],
+    )
+
+
+@njit(cache=True)
+def _load_std_drops(servers: np.ndarray, n_employees: int, chosen: int) -> bool:
+    """Does adding one ticket to ``chosen`` lower the std of employee queue lengths?"""
+    mean = 0.0
+    for e in range(n_employees):
+        mean += servers[e, SV_QLEN]
+    mean /= n_employees
+    load = servers[chosen, SV_QLEN]
+    # n * (new variance - old variance) = 2 (load - mean) + 1 - 1/n.
+    return 2.0 * (load - mean) + 1.0 - 1.0 / n_employees < 0.0
+
+
+@njit(cache=True)
+def _score_classification(ep, cls: int, priority: int, email: int) -> None:
+    truth = int(ep.emails[email, E_TRUE_CLASS])
+    if cls == truth:
+        ep.counts[CORRECT_CLASSIFICATION] += 1.0
+    elif cls == FLAG:
+        ep.counts[UNNECESSARY_ESCALATION] += 1.0
+    else:
+        ep.counts[MISCLASSIFICATION] += 1.0
+    if ep.emails[email, E_KEYWORD] == 1.0 and not (cls == COMPLAINT and priority == CRITICAL):
+        ep.counts[KEYWORD_FLAG_MISSED] += 1.0
+
+
+@njit(cache=True)
+def _alert_gm(ep, model, email: int, now: float) -> None:
+    category = int(ep.emails[email, E_CATEGORY])
+    surge = trend_watchdog.claim_surge(ep.surges, category, now)
+    if surge >= 0:
+        ep.counts[TREND_PREVENTED] += 1.0
+    else:
+        ep.counts[UNNECESSARY_ESCALATION] += 1.0
+    trend_watchdog.acknowledge(ep.trend, model.params, category)
+    emit(ep.events, ep.n_events, GM_ALERTED, now, email, NOBODY, category, surge, 0.0)
+
+
+@njit(cache=True)
+def _auto_reply(ep, email: int, now: float) -> bool:
+    """Send the KB answer. True when it resolved the email (a true query the KB covers)."""
+    category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
+    noise = ep.emails[email, E_CSAT_NOISE]
+    success = knowledge_base.has_answer(ep.kb, category, topic) and (
+        ep.emails[email, E_TRUE_CLASS] == TRUE_QUERY
+    )
+    if success:
+        knowledge_base.touch(ep.kb, category, topic, now)
+        csat = min(5.0, max(1.0, np.floor(AUTO_REPLY_CSAT + noise + 0.5)))
+        if csat >= 4.0:
+            ep.counts[CSAT_HIGH] += 1.0
+    else:
+        csat = 1.0 if noise < 0.0 else 2.0
+        ep.counts[BAD_AUTOREPLY] += 1.0
+    emit(
+        ep.events, ep.n_events, AUTO_REPLIED, now, email, NOBODY, 1.0 if success else 0.0, csat, 0.0
+    )
+    return success
+
+
+@njit(cache=True)
+def triage(ep, model, action: np.ndarray) -> None:
+    """Apply the agent's decision to the current email (flag-for-review rule first)."""
+    email, now = int(ep.scalars[SC_EMAIL]), ep.scalars[SC_TIME]
+    n_employees = int(model.params[P_N_EMPLOYEES])
+    cls, priority, assignee, secondary = action[0], action[1], action[2], action[3]
+    if cls == FLAG:
+        priority, assignee, secondary = NORMAL, n_employees, NO_SECONDARY
+    _score_classification(ep, cls, priority, email)
+    server = n_employees if cls == FLAG else (assignee if assignee < n_employees else -1)
+    emit(ep.events, ep.n_events, TRIAGED, now, email, server, cls, priority, secondary)
+    if secondary == ALERT_GM:
+        _alert_gm(ep, model, email, now)
+    bad_reply = False
+    if secondary == AUTO_REPLY:
+        if _auto_reply(ep, email, now):
+            return
+        bad_reply = True
+    order = priority if cls == COMPLAINT else NORMAL
+    slot = open_ticket(ep, model, email, now, order, bad_reply)
+    balanced = 0 <= server < n_employees and _load_std_drops(ep.servers, n_employees, server)
+    if place(ep, model, server, slot, now):
+        if balanced:
+            ep.counts[BALANCED_ASSIGNMENT] += 1.0
+    elif server >= 0:
+        emit(ep.events, ep.n_events, BOUNCED, now, email, server, 0.0, 0.0, 0.0)
+
+
+@njit(cache=True)
+def _next_happening(ep) -> tuple[float, int, int]:
+    """Earliest (time, server, slot) among service completions and reopens."""
+    when, server, slot = np.inf, -1, -1
+    for s in range(ep.servers.shape[0]):
+        current = int(ep.servers[s, SV_CURRENT])
+        if current >= 0 and ep.tickets[current, TK_DONE_AT] < when:
+            when, server, slot = ep.tickets[current, TK_DONE_AT], s, current
+    if ep.scalars[SC_PENDING] > 0:
+        for k in range(ep.tickets.shape[0]):
+            row = ep.tickets[k]
+            if row[TK_STATUS] == PENDING_REOPEN and row[TK_REOPEN_AT] < when:
+                when, server, slot = row[TK_REOPEN_AT], -1, k
+    return when, server, slot
+
+
+@njit(cache=True)
+def advance(ep, model, until: float) -> None:
+    """Run the team until ``until``: completions and reopens in time order, then deadlines."""
+    while True:
+        when, server, slot = _next_happening(ep)
+        if when > until:
+            break
+        if server >= 0:
+            complete(ep, model, server, when)
+        else:
+            reopen(ep, model, slot, when)
+    sweep_deadlines(ep, model, until)
+    ep.scalars[SC_TIME] = until
+
+
+@njit(cache=True)
+def _arrive(ep, model, email: int) -> None:
+    now = ep.emails[email, E_ARRIVAL]
+    advance(ep, model, now)
+    category = int(ep.emails[email, E_CATEGORY])
+    trend_watchdog.observe_arrival(ep.trend, ep.scalars, model.params, category, now)
+    emit(
+        ep.events,
+        ep.n_events,
+        ARRIVED,
+        now,
+        email,
+        NOBODY,
+        category,
+        ep.emails[email, E_TRUE_CLASS],
+        ep.emails[email, E_KEYWORD],
+    )
+
+
+@njit(cache=True)
+def _reward(ep, model) -> tuple[float, float]:
+    raw = 0.0
+    for c in range(ep.counts.shape[0]):
+        raw += ep.counts[c] * model.values[c]
+    return raw, min(model.clip, max(-model.clip, raw))
+
+
+@njit(cache=True)
+def _announce_surges(ep) -> None:
+    """Record the tape's ground-truth surges so graders need nothing but the event log."""
+    for s in range(ep.surges.shape[0]):
+        if ep.surges[s, SG_VALID] == 1.0:
+            emit(
+                ep.events,
+                ep.n_events,
+                SURGE,
+                ep.surges[s, SG_START],
+                -1,
+                NOBODY,
+                ep.surges[s, SG_CATEGORY],
+                ep.surges[s, SG_END],
+                s,
+            )
+
+
+@njit(cache=True)
+def reset_episode(state, emails, model, b: int, initial_kb: int, obs: np.ndarray) -> None:
+    """Empty queues, default KB and watchdog; the first email arrives."""
+    ep = _episode(state, emails, b)
+    ep.tickets[:, :] = 0.0
+    ep.counts[:] = 0.0
+    ep.n_events[0] = 0
+    for s in range(ep.servers.shape[0]):
+        ep.servers[s, SV_QLEN] = 0.0
+        ep.servers[s, SV_CURRENT] = -1.0
+        ep.servers[s, SV_AVG_RESOLVE] = 1.0 / ep.servers[s, SV_RATE]
+    for column in (SC_TIME, SC_EMAIL, SC_CUM_REWARD, SC_POOL, SC_PENDING):
+        ep.scalars[column] = 0.0
+    knowledge_base.reset_kb(ep.kb, initial_kb)
+    trend_watchdog.reset_watchdog(ep.trend, ep.scalars, model.params, ep.emails[0, E_ARRIVAL])
+    _announce_surges(ep)
+    _arrive(ep, model, 0)
+    encode(ep, model, obs[b])
+
+
+@njit(cache=True)
+def step_batch(state, emails, model, actions, obs, rewards, raw_rewards) -> None:
+    """Advance every episode of the batch by one email."""
+    n_emails = int(model.params[P_N_EMAILS])
+    for b in range(actions.shape[0]):
+        ep = _episode(state, emails, b)
+        ep.counts[:] = 0.0
+        ep.n_events[0] = 0
+        triage(ep, model, actions[b])
+        email = int(ep.scalars[SC_EMAIL]) + 1
+        ep.scalars[SC_EMAIL] = email
+        if email < n_emails:
+            _arrive(ep, model, email)
+        else:
+            advance(ep, model, ep.scalars[SC_END_TIME])
+        raw, reward = _reward(ep, model)
+        ep.scalars[SC_CUM_REWARD] += reward
+        raw_rewards[b], rewards[b] = raw, reward
+        encode(ep, model, obs[b])

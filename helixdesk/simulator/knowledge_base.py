@@ -1,0 +1,51 @@
+"""Knowledge base: which (category, topic) questions have a canned answer.
+
+Topics follow a Zipf-like popularity within each category. The KB starts with the most common
+``initial_entries_per_category`` topics of every category, so a category added to the config
+gets entries without any code edit. An auto-reply succeeds only for a true query whose topic
+the KB holds. When an employee resolves a query the KB could not answer, the KB learns that
+topic (``kb_updated``); beyond ``capacity_per_category`` the least recently used entry of the
+category is evicted, so the KB stays bounded however long the episode runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from helixdesk.simulator.state import KB_LAST_USED, KB_PRESENT, P_KB_CAPACITY
+
+
+@njit(cache=True)
+def reset_kb(kb: np.ndarray, initial_entries: int) -> None:
+    kb[:, :, :] = 0.0
+    for c in range(kb.shape[0]):
+        for topic in range(min(initial_entries, kb.shape[1])):
+            kb[c, topic, KB_PRESENT] = 1.0
+            kb[c, topic, KB_LAST_USED] = -1.0 - topic  # most popular is most recently used
+
+
+@njit(cache=True)
+def has_answer(kb: np.ndarray, category: int, topic: int) -> bool:
+    return kb[category, topic, KB_PRESENT] == 1.0
+
+
+@njit(cache=True)
+def touch(kb: np.ndarray, category: int, topic: int, now: float) -> None:
+    kb[category, topic, KB_LAST_USED] = now
+
+
+@njit(cache=True)
+def learn(kb: np.ndarray, params: np.ndarray, category: int, topic: int, now: float) -> None:
+    """Add an entry, evicting the category's least recently used one when full."""
+    present = 0
+    oldest, oldest_time = -1, np.inf
+    for t in range(kb.shape[1]):
+        if kb[category, t, KB_PRESENT] == 1.0:
+            present += 1
+            if kb[category, t, KB_LAST_USED] < oldest_time:
+                oldest, oldest_time = t, kb[category, t, KB_LAST_USED]
+    if present >= params[P_KB_CAPACITY] and oldest >= 0:
+        kb[category, oldest, KB_PRESENT] = 0.0
+    kb[category, topic, KB_PRESENT] = 1.0
+    kb[category, topic, KB_LAST_USED] = now

@@ -1,0 +1,117 @@
+"""The observation encoder: state → the float32 vector described in ``HelixDeskEnv``.
+
+Group offsets come from :class:`helixdesk.spaces.ObservationLayout` (``Model.offsets``), so the
+layout has one source of truth. Every value lies in [-1, 1]. Counts are normalised by the
+capacity that bounds them, so the vector keeps its meaning however long an episode runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from helixdesk.simulator.email_gen import (
+    E_CATEGORY,
+    E_CONFIDENCE,
+    E_KEYWORD,
+    E_SENTIMENT,
+    E_SEVERITY,
+    E_TIER,
+)
+from helixdesk.simulator.state import (
+    OPEN,
+    P_EMPLOYEE_CAP,
+    P_N_EMAILS,
+    P_N_EMPLOYEES,
+    P_NEAR_HOURS,
+    P_NORMAL_HOURS,
+    P_REVIEW_CAP,
+    SC_CUM_REWARD,
+    SC_EMAIL,
+    SC_START_HOUR,
+    SC_TIME,
+    SV_AVG_RESOLVE,
+    SV_QLEN,
+    TK_DEADLINE,
+    TK_EMAIL,
+    TK_OPENED_AT,
+    TK_PRIORITY,
+    TK_SERVER,
+    TK_SLA_HOURS,
+    TK_STATUS,
+)
+from helixdesk.simulator.trend_watchdog import growth
+
+EMAIL, QUEUE, TEAM, SLA, TREND, TIME, PROGRESS = range(7)
+
+
+@njit(cache=True)
+def _email(ep, model, out: np.ndarray, email: int, start: int) -> None:
+    out[start : start + 10] = 0.0
+    if email >= int(model.params[P_N_EMAILS]):
+        return
+    row = ep.emails[email]
+    out[start] = row[E_SENTIMENT]
+    out[start + 1] = row[E_KEYWORD]
+    out[start + 2 + int(row[E_TIER])] = 1.0
+    out[start + 5 : start + 10] = model.codes[int(row[E_CATEGORY])]
+
+
+@njit(cache=True)
+def _queues_and_sla(ep, model, out: np.ndarray) -> None:
+    n_employees = int(model.params[P_N_EMPLOYEES])
+    now = ep.scalars[SC_TIME]
+    by_priority = np.zeros(4)
+    review = opened = overdue = near = pressure = 0.0
+    critical_overdue = 0.0
+    for k in range(ep.tickets.shape[0]):
+        row = ep.tickets[k]
+        if row[TK_STATUS] != OPEN:
+            continue
+        opened += 1.0
+        if row[TK_SERVER] == n_employees:
+            review += 1.0
+        else:
+            by_priority[int(row[TK_PRIORITY])] += 1.0
+        left = row[TK_DEADLINE] - now
+        if left < 0.0:
+            overdue += 1.0
+            if ep.emails[int(row[TK_EMAIL]), E_SEVERITY] == 0.0:
+                critical_overdue = 1.0
+        elif left < model.params[P_NEAR_HOURS]:
+            near += 1.0
+        pressure += min(1.0, (now - row[TK_OPENED_AT]) / row[TK_SLA_HOURS])
+    team_capacity = n_employees * model.params[P_EMPLOYEE_CAP]
+    q = model.offsets[QUEUE]
+    for p in range(4):
+        out[q + p] = min(1.0, by_priority[p] / team_capacity)
+    out[q + 4] = min(1.0, review / model.params[P_REVIEW_CAP])
+    s = model.offsets[SLA]
+    denominator = max(1.0, opened)
+    out[s] = overdue / denominator
+    out[s + 1] = near / denominator
+    out[s + 2] = pressure / denominator
+    out[s + 3] = critical_overdue
+
+
+@njit(cache=True)
+def encode(ep, model, out: np.ndarray) -> None:
+    """Write the observation of the email now awaiting triage into ``out``."""
+    email = int(ep.scalars[SC_EMAIL])
+    n_emails = model.params[P_N_EMAILS]
+    _email(ep, model, out, email, model.offsets[EMAIL])
+    _queues_and_sla(ep, model, out)
+    t = model.offsets[TEAM]
+    for e in range(int(model.params[P_N_EMPLOYEES])):
+        out[t + 2 * e] = min(1.0, ep.servers[e, SV_QLEN] / model.params[P_EMPLOYEE_CAP])
+        out[t + 2 * e + 1] = min(1.0, ep.servers[e, SV_AVG_RESOLVE] / model.params[P_NORMAL_HOURS])
+    r = model.offsets[TREND]
+    for c in range(ep.trend.shape[0]):
+        out[r + c] = growth(ep.trend, model.params, c)
+    clock = ep.scalars[SC_START_HOUR] + ep.scalars[SC_TIME]
+    out[model.offsets[TIME]] = (clock % 24.0) / 24.0
+    out[model.offsets[TIME] + 1] = np.floor((clock / 24.0) % 7.0) / 7.0
+    g = model.offsets[PROGRESS]
+    out[g] = (n_emails - email) / n_emails
+    out[g + 1] = min(1.0, max(-1.0, ep.scalars[SC_CUM_REWARD] / max(1.0, email)))
+    out[g + 2] = ep.emails[email, E_CONFIDENCE] if email < n_emails else 0.0

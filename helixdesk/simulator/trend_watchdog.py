@@ -1,0 +1,126 @@
+"""Ground-truth category surges, and the watchdog that tries to see them.
+
+A surge multiplies one category's arrival rate for a few hours; the extra emails are mostly
+complaints. Surges are drawn on the tape and placed well inside the expected episode span,
+so an episode cannot be "surging" from start to end.
+
+The watchdog keeps two time-decayed arrival counts per category (a fast and a slow window).
+Its growth signal ``(fast_rate - slow_rate) / (fast_rate + slow_rate)`` lies in [-1, 1] and is
+what the observation shows. When the agent alerts the general manager about a category, the
+GM acknowledges the trend: the slow baseline is re-set to the fast one, so the signal drops
+to zero and a memoryless policy is not invited to alert again about the same wave.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from helixdesk.config import HelixConfig
+from helixdesk.simulator.state import (
+    MAX_SURGES,
+    P_BASE_RATE_PER_CATEGORY,
+    P_TAU_FAST,
+    P_TAU_SLOW,
+    SC_TREND_T,
+    SG_ALERTED,
+    SG_CATEGORY,
+    SG_COLUMNS,
+    SG_END,
+    SG_START,
+    SG_VALID,
+    TR_FAST,
+    TR_SLOW,
+)
+
+
+def draw_surges(rng: np.random.Generator, config: HelixConfig) -> np.ndarray:
+    """``(MAX_SURGES, SG_COLUMNS)`` surge table for one episode.
+
+    The count is Poisson(``email_gen.surges_per_episode``), capped at ``MAX_SURGES``; each
+    surge hits a distinct category, lasts ``email_gen.surge_hours`` and starts between 5 %
+    and 80 % of the expected episode span.
+    """
+    gen = config.email_gen
+    span = config.env.episode_emails / config.env.arrival_rate_per_hour
+    count = min(int(rng.poisson(gen.surges_per_episode)), MAX_SURGES, config.n_categories)
+    table = np.zeros((MAX_SURGES, SG_COLUMNS))
+    categories = rng.permutation(config.n_categories)[:count]
+    for row, category in enumerate(categories):
+        duration = rng.uniform(*gen.surge_hours)
+        latest = max(0.05 * span, 0.8 * span - duration)
+        start = rng.uniform(0.05 * span, latest)
+        table[row, SG_VALID] = 1.0
+        table[row, SG_CATEGORY] = category
+        table[row, SG_START] = start
+        table[row, SG_END] = start + duration
+    return table
+
+
+def surge_extra_rate(config: HelixConfig) -> float:
+    """Extra emails per hour while one category surges."""
+    per_category = config.env.arrival_rate_per_hour / config.n_categories
+    return per_category * (config.email_gen.surge_multiplier - 1.0)
+
+
+@njit(cache=True)
+def reset_watchdog(trend: np.ndarray, scalars: np.ndarray, params: np.ndarray, now: float) -> None:
+    """Start every category at its expected steady-state counts (no cold-start spike)."""
+    rate = params[P_BASE_RATE_PER_CATEGORY]
+    for c in range(trend.shape[0]):
+        trend[c, TR_FAST] = rate * params[P_TAU_FAST]
+        trend[c, TR_SLOW] = rate * params[P_TAU_SLOW]
+    scalars[SC_TREND_T] = now
+
+
+@njit(cache=True)
+def _decay_to(trend: np.ndarray, scalars: np.ndarray, params: np.ndarray, now: float) -> None:
+    dt = now - scalars[SC_TREND_T]
+    if dt <= 0.0:
+        return
+    fast = math.exp(-dt / params[P_TAU_FAST])
+    slow = math.exp(-dt / params[P_TAU_SLOW])
+    for c in range(trend.shape[0]):
+        trend[c, TR_FAST] *= fast
+        trend[c, TR_SLOW] *= slow
+    scalars[SC_TREND_T] = now
+
+
+@njit(cache=True)
+def observe_arrival(
+    trend: np.ndarray, scalars: np.ndarray, params: np.ndarray, category: int, now: float
+) -> None:
+    _decay_to(trend, scalars, params, now)
+    trend[category, TR_FAST] += 1.0
+    trend[category, TR_SLOW] += 1.0
+
+
+@njit(cache=True)
+def growth(trend: np.ndarray, params: np.ndarray, category: int) -> float:
+    """Recent-vs-baseline growth of a category's volume, in [-1, 1]."""
+    fast = trend[category, TR_FAST] / params[P_TAU_FAST]
+    slow = trend[category, TR_SLOW] / params[P_TAU_SLOW]
+    return (fast - slow) / (fast + slow + 1e-9)
+
+
+@njit(cache=True)
+def acknowledge(trend: np.ndarray, params: np.ndarray, category: int) -> None:
+    """The GM has seen this category's trend: re-baseline so its growth reads zero."""
+    trend[category, TR_SLOW] = trend[category, TR_FAST] * params[P_TAU_SLOW] / params[P_TAU_FAST]
+
+
+@njit(cache=True)
+def claim_surge(surges: np.ndarray, category: int, now: float) -> int:
+    """Index of an active, not yet alerted surge of ``category`` (now marked alerted), or -1."""
+    for s in range(surges.shape[0]):
+        if (
+            surges[s, SG_VALID] == 1.0
+            and int(surges[s, SG_CATEGORY]) == category
+            and surges[s, SG_START] <= now < surges[s, SG_END]
+            and surges[s, SG_ALERTED] == 0.0
+        ):
+            surges[s, SG_ALERTED] = 1.0
+            return s
+    return -1

@@ -1,0 +1,27 @@
+"""Named bundles of arrays handed to the numba kernels.
+
+``Episode`` views one episode of a batch (every array already indexed by ``b``); ``Model``
+holds the frozen, config-derived constants. Both are plain namedtuples, which numba compiles
+as typed tuples with named fields.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+Episode = namedtuple(
+    "Episode",
+    [
+        "emails",
+        "tickets",
+        "servers",
+        "scalars",
+        "kb",
+        "trend",
+        "surges",
+        "counts",
+        "events",
+        "n_events",
+    ],
+)
+Model = namedtuple("Model", ["params", "sla", "skills", "values", "codes", "offsets", "clip"])

@@ -1,0 +1,126 @@
+"""Observation and action spaces, derived from the config.
+
+The observation is the seed's seven groups in the seed's order. Group sizes follow the config:
+the team block holds two floats per employee and the trend block one per category, so
+``n_employees: 6`` gives 44 floats and a ninth category gives 43. Everything else is fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+from gymnasium import spaces
+
+from helixdesk.config import MAX_CATEGORIES, HelixConfig
+
+ACTION_DIMS = ("classification", "priority", "assignment", "secondary")
+CLASSIFICATIONS = ("query", "complaint", "flag_for_review")
+PRIORITIES = ("critical", "high", "medium", "normal")
+SECONDARY_ACTIONS = ("auto_reply_from_kb", "alert_gm", "none")
+TIERS = ("free", "pro", "enterprise")
+
+QUERY, COMPLAINT, FLAG_FOR_REVIEW = 0, 1, 2
+CRITICAL, HIGH, MEDIUM, NORMAL = 0, 1, 2, 3
+AUTO_REPLY, ALERT_GM, NO_SECONDARY = 0, 1, 2
+
+CATEGORY_CODE_SLOTS = 5
+
+
+def assignment_names(n_employees: int) -> tuple[str, ...]:
+    """Names of action dim 2: ``employee_0`` … ``employee_{n-1}``, then ``no_assignment``."""
+    return (*tuple(f"employee_{i}" for i in range(n_employees)), "no_assignment")
+
+
+def _overflow_codes() -> list[tuple[int, ...]]:
+    """All non-zero 5-bit codes, one-hot first, then two-hot, and so on.
+
+    The first five categories are plain one-hot; later ones "overflow" into codes with more
+    bits set. With eight categories every slot is used, and the code stays injective up to
+    31 categories.
+    """
+    codes = []
+    for bits_set in range(1, CATEGORY_CODE_SLOTS + 1):
+        for positions in combinations(range(CATEGORY_CODE_SLOTS), bits_set):
+            codes.append(tuple(1 if slot in positions else 0 for slot in range(5)))
+    return codes
+
+
+CATEGORY_CODES = np.array(_overflow_codes(), dtype=np.float32)
+assert len(CATEGORY_CODES) == MAX_CATEGORIES
+
+
+@dataclass(frozen=True)
+class ObservationLayout:
+    """Named slices of the observation vector for a given team size and category list."""
+
+    n_employees: int
+    categories: tuple[str, ...]
+
+    @property
+    def groups(self) -> dict[str, slice]:
+        sizes = {
+            "current_email": 5 + CATEGORY_CODE_SLOTS,
+            "queue_state": 5,
+            "team_state": 2 * self.n_employees,
+            "sla_state": 4,
+            "trend_state": len(self.categories),
+            "time_state": 2,
+            "episode_progress": 3,
+        }
+        out, start = {}, 0
+        for name, size in sizes.items():
+            out[name] = slice(start, start + size)
+            start += size
+        return out
+
+    @property
+    def size(self) -> int:
+        return self.groups["episode_progress"].stop
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        names = ["sentiment", "keyword_flag", *(f"tier_{t}" for t in TIERS)]
+        names += [f"category_code_{i}" for i in range(CATEGORY_CODE_SLOTS)]
+        names += [f"queue_{p}" for p in PRIORITIES] + ["pending_review"]
+        for i in range(self.n_employees):
+            names += [f"employee_{i}_load", f"employee_{i}_avg_resolve"]
+        names += ["overdue", "near_deadline", "sla_pressure", "critical_overdue"]
+        names += [f"trend_{c}" for c in self.categories]
+        names += ["hour_of_day", "day_of_week"]
+        names += ["steps_remaining", "episode_reward", "agent_confidence"]
+        return tuple(names)
+
+    def offset(self, group: str) -> int:
+        return self.groups[group].start
+
+
+def layout_for(config: HelixConfig) -> ObservationLayout:
+    return ObservationLayout(config.env.n_employees, config.email_gen.categories)
+
+
+def observation_space(config: HelixConfig) -> spaces.Box:
+    size = layout_for(config).size
+    return spaces.Box(low=-1.0, high=1.0, shape=(size,), dtype=np.float32)
+
+
+def action_nvec(config: HelixConfig) -> np.ndarray:
+    return np.array(
+        [len(CLASSIFICATIONS), len(PRIORITIES), config.env.n_employees + 1, len(SECONDARY_ACTIONS)],
+        dtype=np.int64,
+    )
+
+
+def action_space(config: HelixConfig) -> spaces.MultiDiscrete:
+    return spaces.MultiDiscrete(action_nvec(config))
+
+
+def action_dim_names(config: HelixConfig) -> tuple[tuple[str, ...], ...]:
+    """The choice names of each action dimension, in order."""
+    return (
+        CLASSIFICATIONS,
+        PRIORITIES,
+        assignment_names(config.env.n_employees),
+        SECONDARY_ACTIONS,
+    )

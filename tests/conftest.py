@@ -1,0 +1,61 @@
+"""Shared helpers for the HelixDesk test suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from helixdesk import HelixDeskEnv
+from helixdesk.agents import BaseAgent
+
+NINE_CATEGORIES = {
+    "email_gen": {
+        "categories": [
+            "billing",
+            "shipping",
+            "technical",
+            "account",
+            "product",
+            "returns",
+            "security",
+            "general",
+            "warranty",
+        ]
+    }
+}
+SIX_EMPLOYEES = {"env": {"n_employees": 6}}
+
+
+class ConstantAgent(BaseAgent):
+    """Always the same action."""
+
+    def __init__(self, action: tuple[int, ...]) -> None:
+        self.action = np.array(action, dtype=np.int64)
+
+    def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
+        return self.action
+
+
+def play(
+    env: HelixDeskEnv, agent: BaseAgent, seed: int, on_step: Callable[..., None] | None = None
+) -> float:
+    """One full episode; returns the undiscounted return."""
+    obs, info = env.reset(seed=seed)
+    agent.reset()
+    total, done = 0.0, False
+    while not done:
+        action = agent.act(obs, info)
+        obs, reward, terminated, truncated, info = env.step(action)
+        if on_step is not None:
+            on_step(action, obs, reward, info)
+        total += reward
+        done = terminated or truncated
+    return total
+
+
+@pytest.fixture
+def env() -> HelixDeskEnv:
+    return HelixDeskEnv()

@@ -1,0 +1,108 @@
+"""Decisions have delayed consequences; the state stays bounded; observations carry signal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helixdesk import HelixDeskEnv
+from helixdesk.agents import RandomAgent, RuleAgent
+from helixdesk.metrics import episode_metrics
+from helixdesk.simulator.email_gen import E_TRUE_CLASS, TRUE_COMPLAINT
+from helixdesk.simulator.state import SC_PENDING, SC_POOL, ticket_slots
+from tests.conftest import play
+
+SEEDS = range(10)
+
+
+class RedirectComplaints(RuleAgent):
+    """The rule agent, except that every complaint goes to one fixed assignee."""
+
+    def __init__(self, env: HelixDeskEnv, assignee: int) -> None:
+        super().__init__(env)
+        self.assignee = assignee
+
+    def act(self, obs: np.ndarray, info: dict) -> np.ndarray:
+        action = super().act(obs, info)
+        if action[0] == 1:
+            action[2] = self.assignee
+        return action
+
+
+def _mean_metrics(env: HelixDeskEnv, agent: RuleAgent) -> dict[str, float]:
+    rows = []
+    for seed in SEEDS:
+        play(env, agent, seed)
+        rows.append(episode_metrics(env.event_log))
+    keys = ("missed_deadlines", "mean_csat", "sla_compliance")
+    return {key: float(np.mean([row[key] for row in rows])) for key in keys}
+
+
+@pytest.mark.parametrize(("assignee", "label"), [(0, "employee_0"), (5, "nobody")])
+def test_dumping_complaints__misses_deadlines_and_lowers_csat(assignee: int, label: str) -> None:
+    env = HelixDeskEnv()
+    rule = _mean_metrics(env, RuleAgent(env))
+    dumped = _mean_metrics(env, RedirectComplaints(env, assignee))
+    assert rule["sla_compliance"] > 0.8, "the rule agent keeps most tickets within SLA"
+    assert dumped["missed_deadlines"] > 2.5 * rule["missed_deadlines"], label
+    assert dumped["mean_csat"] < rule["mean_csat"] - 0.5, label
+
+
+def test_auto_replying_a_complaint__earns_bad_autoreply() -> None:
+    env = HelixDeskEnv()
+    env.reset(seed=3)
+    while env.tape.emails[env.email_index, E_TRUE_CLASS] != TRUE_COMPLAINT:
+        env.step(np.array([0, 3, 5, 2]))
+    *_, info = env.step(np.array([1, 1, 0, 0]))
+    assert info["reward_components"]["bad_autoreply"] < 0
+    reply = env.event_log.of_kind("auto_replied")[-1]
+    assert reply[4] == 0.0 and reply[5] <= 2.0  # failed, rated 1 or 2
+
+
+def test_unassigned_tickets__are_abandoned_at_their_deadline() -> None:
+    env = HelixDeskEnv()
+    env.reset(seed=0)
+    done = False
+    while not done:
+        *_, done, _ = env.step(np.array([1, 3, 5, 2]))
+    abandoned = env.event_log.of_kind("abandoned")
+    missed = env.event_log.of_kind("missed_deadline")
+    assert len(abandoned) > 50
+    assert set(abandoned[:, 2]) <= set(missed[:, 2])
+
+
+def test_observation__no_dimension_is_constant_across_episodes() -> None:
+    env = HelixDeskEnv()
+    observations: list[np.ndarray] = []
+    for seed in range(6):
+        for agent in (RuleAgent(env), RandomAgent(env, seed=seed)):
+            play(env, agent, seed, lambda a, obs, r, i: observations.append(obs))
+    spread = np.ptp(np.array(observations), axis=0)
+    constant = [name for name, s in zip(env.layout.feature_names, spread, strict=True) if s == 0]
+    assert not constant
+
+
+def test_agent_confidence__is_a_noisy_signal_of_review_cases() -> None:
+    env = HelixDeskEnv()
+    env.reset(seed=0)
+    emails = np.concatenate([env.reset(seed=s) and env.tape.emails for s in range(10)])
+    review = emails[:, E_TRUE_CLASS] == 2
+    confidence = emails[:, 8]
+    assert confidence[review].mean() < confidence[~review].mean() - 0.2
+    assert confidence[review].max() > confidence[~review].min()  # overlapping: noisy
+
+
+def test_long_episode__state_stays_bounded() -> None:
+    env = HelixDeskEnv(config={"env": {"episode_emails": 20_000}}, record_events=False)
+    env.reset(seed=0)
+    sizes = [array.shape for array in env._sim.state.as_tuple()]
+    agent = RandomAgent(env, seed=0)
+    obs, info = env.reset(seed=0)
+    peak_open = 0
+    for _ in range(20_000):
+        obs, *_, info = env.step(agent.act(obs, info))
+        scalars = env._sim.state.scalars[0]
+        peak_open = max(peak_open, scalars[SC_POOL] + scalars[SC_PENDING])
+    assert [array.shape for array in env._sim.state.as_tuple()] == sizes
+    assert peak_open <= ticket_slots(env.config)
+    assert env._sim.state.kb[0, :, :, 0].sum(axis=1).max() <= 6

@@ -1,0 +1,146 @@
+"""The Gymnasium contract: checkers, registration, info, errors, rendering, masks."""
+
+from __future__ import annotations
+
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+import helixdesk
+from helixdesk import HelixDeskEnv
+from helixdesk.rewards import COMPONENTS
+from tests.conftest import NINE_CATEGORIES, SIX_EMPLOYEES
+
+CONFIGS = [None, SIX_EMPLOYEES, NINE_CATEGORIES]
+INFO_KEYS = {
+    "reward_components",
+    "reward_raw",
+    "action_mask",
+    "applied_action",
+    "email_index",
+    "sim_hours",
+}
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=["default", "six_employees", "nine_categories"])
+def test_checkers__gymnasium_and_sb3_pass_without_warnings(config: dict | None) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        env = gym.make(helixdesk.ENV_ID, config=config)
+        check_env(env.unwrapped)
+        sb3_check_env(HelixDeskEnv(config=config))
+
+
+def test_registration__make_by_id_and_module_prefix() -> None:
+    env = gym.make("helixdesk:helixdesk/HelixDesk-v0")
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (42,)
+
+
+def test_episode__is_truncated_after_episode_emails_steps() -> None:
+    env = HelixDeskEnv(config={"env": {"episode_emails": 7}})
+    env.reset(seed=0)
+    flags = [env.step(env.action_space.sample())[2:4] for _ in range(7)]
+    assert flags[:-1] == [(False, False)] * 6
+    assert flags[-1] == (False, True)
+    with pytest.raises(gym.error.ResetNeeded, match="episode is over"):
+        env.step(env.action_space.sample())
+
+
+def test_info__has_the_same_keys_every_step(env: HelixDeskEnv) -> None:
+    _, info = env.reset(seed=1)
+    assert set(info) == INFO_KEYS
+    assert list(info["reward_components"]) == list(COMPONENTS)
+    for _ in range(100):
+        _, reward, _, _, info = env.step(env.action_space.sample())
+        assert set(info) == INFO_KEYS
+        assert list(info["reward_components"]) == list(COMPONENTS)
+        assert sum(info["reward_components"].values()) == pytest.approx(info["reward_raw"])
+        assert reward == pytest.approx(np.clip(info["reward_raw"], -1.0, 1.0))
+
+
+def test_step_before_reset__is_a_clear_error(env: HelixDeskEnv) -> None:
+    with pytest.raises(gym.error.ResetNeeded, match="call reset"):
+        env.step(np.zeros(4, dtype=np.int64))
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ([3, 0, 0, 0], r"action\[0\] \(classification\) must be in 0..2 \(query, complaint"),
+        ([0, 4, 0, 0], r"action\[1\] \(priority\) must be in 0..3"),
+        ([0, 0, 6, 0], r"action\[2\] \(assignment\) must be in 0..5 \(employee_0, .*no_assignment"),
+        ([0, 0, 0, -1], r"action\[3\] \(secondary\) must be in 0..2"),
+        ([0, 0, 0], r"action must have shape \(4,\)"),
+        ([0.5, 0, 0, 0], "action must hold integers"),
+    ],
+)
+def test_invalid_action__raises_value_error_naming_dimension(
+    env: HelixDeskEnv, action: list, message: str
+) -> None:
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=message):
+        env.step(np.array(action))
+
+
+def test_integral_float_action__is_accepted(env: HelixDeskEnv) -> None:
+    env.reset(seed=0)
+    env.step(np.array([1.0, 0.0, 2.0, 2.0]))
+
+
+def test_flag_for_review__forces_the_other_dimensions(env: HelixDeskEnv) -> None:
+    env.reset(seed=0)
+    *_, info = env.step(np.array([2, 0, 1, 1]))
+    assert info["applied_action"].tolist() == [2, 3, 5, 2]
+    # The raw action asked for a GM alert; the forced one must not pay or charge for it.
+    triaged = env.event_log.of_kind("triaged")
+    assert triaged[-1, 3] == 5  # server column: the review queue
+    assert len(env.event_log.of_kind("gm_alerted")) == 0
+
+
+def test_action_masks__flag_full_employees_and_missing_kb_answers() -> None:
+    env = HelixDeskEnv(config={"env": {"employee_capacity": 2}})
+    _, info = env.reset(seed=4)
+    assert info["action_mask"].shape == (16,)
+    assert np.array_equal(env.action_masks(), info["action_mask"])
+    saw_no_kb = False
+    for _ in range(3):  # three complaints to employee 0 exceed capacity 2
+        *_, info = env.step(np.array([1, 0, 0, 2]))
+        saw_no_kb |= not info["action_mask"][13]
+    mask = info["action_mask"]
+    assert mask[:7].all()  # classification and priority are never masked
+    assert not mask[7]  # employee_0 is at capacity
+    assert mask[8:13].all()  # others have room; no_assignment always allowed
+    assert mask[14:].all()  # alert_gm and none always allowed
+    for _ in range(40):
+        *_, info = env.step(np.array([0, 3, 5, 2]))
+        saw_no_kb |= not info["action_mask"][13]
+    assert saw_no_kb
+
+
+def test_render_ansi__shows_email_queue_and_team() -> None:
+    env = HelixDeskEnv(render_mode="ansi")
+    env.reset(seed=0)
+    env.step(np.array([1, 0, 0, 2]))
+    text = env.render()
+    assert isinstance(text, str)
+    assert "email 1/100" in text
+    assert "employee_4" in text
+    assert "queue:" in text
+
+
+def test_render_mode__rejects_unknown_modes() -> None:
+    with pytest.raises(ValueError, match="render_mode must be one of"):
+        HelixDeskEnv(render_mode="human")
+
+
+def test_email_text__is_available_for_the_current_email(env: HelixDeskEnv) -> None:
+    env.reset(seed=0)
+    email = env.email_text()
+    assert email.subject
+    assert email.body
+    assert email.category in env.config.email_gen.categories
