@@ -38,6 +38,7 @@ class EnvSection(_Section):
     review_capacity: int = Field(ge=1, le=1024)
     near_deadline_hours: float = Field(gt=0)
     reward_clip: float = Field(gt=0)
+    drain_at_end: bool
 
 
 class SlaSection(_Section):
@@ -82,6 +83,8 @@ class EmailGenSection(_Section):
     surge_hours: tuple[float, float] = Field(strict=False)
     surge_multiplier: float = Field(ge=1, le=50)
     surge_complaint_rate: float = Probability
+    min_surges: int = Field(ge=0, le=4)
+    min_keyword_emails: int = Field(ge=0)
 
     @model_validator(mode="after")
     def _check(self) -> EmailGenSection:
@@ -126,6 +129,8 @@ class KnowledgeBaseSection(_Section):
 class TrendWatchdogSection(_Section):
     fast_window_hours: float = Field(gt=0)
     slow_window_hours: float = Field(gt=0)
+    gm_patience: float = Field(gt=0)
+    gm_memory_hours: float = Field(gt=0)
 
     @model_validator(mode="after")
     def _check(self) -> TrendWatchdogSection:
@@ -159,6 +164,10 @@ class HelixConfig(_Section):
         topics = self.email_gen.topics_per_category
         if kb.capacity_per_category > topics:
             raise ValueError("knowledge_base.capacity_per_category must be <= topics_per_category")
+        if self.email_gen.min_keyword_emails > self.env.episode_emails:
+            raise ValueError("email_gen.min_keyword_emails must be <= env.episode_emails")
+        if self.email_gen.min_surges > self.n_categories:
+            raise ValueError("email_gen.min_surges must be <= the number of categories")
         if kb.initial_entries_per_category > kb.capacity_per_category:
             raise ValueError(
                 "knowledge_base.initial_entries_per_category must be <= capacity_per_category"

@@ -53,5 +53,8 @@ def component_values(config: HelixConfig) -> np.ndarray:
 
 
 def components_dict(counts: np.ndarray, values: np.ndarray) -> dict[str, float]:
-    """Named per-step component values (0.0 for those that did not fire)."""
-    return dict(zip(COMPONENTS, (counts * values).tolist(), strict=True))
+    """Named per-step component values (0.0 for those that did not fire).
+
+    Adding 0.0 turns the -0.0 of a silent penalty into a plain 0.0.
+    """
+    return dict(zip(COMPONENTS, (counts * values + 0.0).tolist(), strict=True))

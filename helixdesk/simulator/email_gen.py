@@ -52,6 +52,7 @@ _SEVERITY_BY_TIER = np.array(
     ]
 )
 _SENTIMENT_MEAN = np.array([0.30, -0.45, -0.15])  # by the class whose tone the email carries
+_SEVERITY_ANGER = np.array([-0.25, -0.10, 0.05, 0.20])  # added to complaint tone by severity
 _CONFIDENCE_RANGE = {"clear": (0.55, 0.97), "ambiguous": (0.30, 0.65), "review": (0.10, 0.55)}
 REVIEW_WORK_FACTOR = 1.5
 
@@ -100,6 +101,21 @@ def _true_classes(
     return np.where(surge_ids > 0, surge_class, ordinary)
 
 
+def _ensure_keyword_emails(
+    rng: np.random.Generator, classes: np.ndarray, keyword: np.ndarray, minimum: int
+) -> None:
+    """Promote random emails to keyword complaints until there are ``minimum`` (in place).
+
+    The permutation is drawn whatever the count, so the rest of the tape does not shift.
+    """
+    order = rng.permutation(len(classes))
+    missing = minimum - int(keyword.sum())
+    if missing > 0:
+        promoted = order[keyword[order] == 0][:missing]
+        classes[promoted] = TRUE_COMPLAINT
+        keyword[promoted] = 1
+
+
 def _severities(
     rng: np.random.Generator, classes: np.ndarray, tiers: np.ndarray, keyword: np.ndarray
 ) -> np.ndarray:
@@ -111,11 +127,17 @@ def _severities(
 
 
 def _signals(
-    rng: np.random.Generator, classes: np.ndarray, ambiguous: np.ndarray
+    rng: np.random.Generator, classes: np.ndarray, ambiguous: np.ndarray, severity: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sentiment and classifier confidence; ambiguous emails borrow the other type's tone."""
+    """Sentiment and classifier confidence; ambiguous emails borrow the other type's tone.
+
+    Complaint-toned emails sound angrier the more severe the case (critical -0.70 …
+    normal -0.25 on average), so sentiment carries a noisy hint of the SLA at stake.
+    """
     tone = np.where(ambiguous == 1, np.where(classes == TRUE_QUERY, 1, 0), classes)
-    sentiment = np.clip(_SENTIMENT_MEAN[tone] + rng.normal(0.0, 0.25, len(classes)), -1.0, 1.0)
+    anger = np.where(tone == TRUE_COMPLAINT, _SEVERITY_ANGER[severity], 0.0)
+    noise = rng.normal(0.0, 0.25, len(classes))
+    sentiment = np.clip(_SENTIMENT_MEAN[tone] + anger + noise, -1.0, 1.0)
     kind = np.where(classes == TRUE_REVIEW, 2, ambiguous)
     ranges = np.array(
         [_CONFIDENCE_RANGE["clear"], _CONFIDENCE_RANGE["ambiguous"], _CONFIDENCE_RANGE["review"]]
@@ -140,8 +162,10 @@ def draw_emails(
     classes = _true_classes(rng, config, surge_ids)
     tiers = _categorical(rng, np.tile(np.asarray(gen.tier_weights), (n, 1)))
     keyword = ((classes == TRUE_COMPLAINT) & (rng.random(n) < gen.keyword_rate)).astype(int)
+    _ensure_keyword_emails(rng, classes, keyword, gen.min_keyword_emails)
     ambiguous = (classes != TRUE_REVIEW) & (keyword == 0) & (rng.random(n) < gen.ambiguity_rate)
-    sentiment, confidence = _signals(rng, classes, ambiguous.astype(int))
+    severity = _severities(rng, classes, tiers, keyword)
+    sentiment, confidence = _signals(rng, classes, ambiguous.astype(int), severity)
     topic_weights = 1.0 / np.arange(1, gen.topics_per_category + 1)
     work = rng.gamma(2.0, 0.5, n) * np.where(classes == TRUE_REVIEW, REVIEW_WORK_FACTOR, 1.0)
     low, high = config.employee_sim.reopen_delay_hours
@@ -150,7 +174,7 @@ def draw_emails(
     table[:, E_ARRIVAL] = arrivals
     table[:, E_CATEGORY] = categories
     table[:, E_TRUE_CLASS] = classes
-    table[:, E_SEVERITY] = _severities(rng, classes, tiers, keyword)
+    table[:, E_SEVERITY] = severity
     table[:, E_TIER] = tiers
     table[:, E_KEYWORD] = keyword
     table[:, E_AMBIGUOUS] = ambiguous

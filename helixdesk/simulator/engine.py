@@ -43,12 +43,16 @@ from helixdesk.simulator.events import (
 from helixdesk.simulator.observation import encode
 from helixdesk.simulator.state import (
     NOBODY,
+    OPEN,
+    P_DRAIN_AT_END,
     P_N_EMAILS,
     P_N_EMPLOYEES,
     PENDING_REOPEN,
     SC_CUM_REWARD,
     SC_EMAIL,
     SC_END_TIME,
+    SC_GM_DOUBT,
+    SC_GM_T,
     SC_PENDING,
     SC_POOL,
     SC_TIME,
@@ -60,6 +64,7 @@ from helixdesk.simulator.state import (
     SV_CURRENT,
     SV_QLEN,
     SV_RATE,
+    TK_DEADLINE,
     TK_DONE_AT,
     TK_REOPEN_AT,
     TK_STATUS,
@@ -71,6 +76,7 @@ COMPLAINT, FLAG = 1, 2
 CRITICAL, NORMAL = 0, 3
 AUTO_REPLY, ALERT_GM, NO_SECONDARY = 0, 1, 2
 AUTO_REPLY_CSAT = 4.4
+GM_IGNORED = -2
 
 
 @njit(cache=True)
@@ -116,13 +122,17 @@ def _score_classification(ep, cls: int, priority: int, email: int) -> None:
 
 @njit(cache=True)
 def _alert_gm(ep, model, email: int, now: float) -> None:
+    """Alert the GM about the email's category (surge -1: unwarranted, -2: ignored)."""
     category = int(ep.emails[email, E_CATEGORY])
-    surge = trend_watchdog.claim_surge(ep.surges, category, now)
+    surge = GM_IGNORED
+    if trend_watchdog.gm_listens(ep.scalars, model.params, now):
+        surge = trend_watchdog.claim_surge(ep.surges, category, now)
+        trend_watchdog.acknowledge(ep.trend, model.params, category)
     if surge >= 0:
         ep.counts[TREND_PREVENTED] += 1.0
     else:
         ep.counts[UNNECESSARY_ESCALATION] += 1.0
-    trend_watchdog.acknowledge(ep.trend, model.params, category)
+        ep.scalars[SC_GM_DOUBT] += 1.0
     emit(ep.events, ep.n_events, GM_ALERTED, now, email, NOBODY, category, surge, 0.0)
 
 
@@ -227,6 +237,18 @@ def _arrive(ep, model, email: int) -> None:
 
 
 @njit(cache=True)
+def _shift_end(ep, model) -> float:
+    """When the last step ends: the shift's end, or with ``drain_at_end`` the moment every
+    ticket still open has either been resolved or passed its deadline."""
+    until = ep.scalars[SC_END_TIME]
+    if model.params[P_DRAIN_AT_END] == 1.0:
+        for k in range(ep.tickets.shape[0]):
+            if ep.tickets[k, TK_STATUS] == OPEN:
+                until = max(until, ep.tickets[k, TK_DEADLINE])
+    return until
+
+
+@njit(cache=True)
 def _reward(ep, model) -> tuple[float, float]:
     raw = 0.0
     for c in range(ep.counts.shape[0]):
@@ -263,7 +285,7 @@ def reset_episode(state, emails, model, b: int, initial_kb: int, obs: np.ndarray
         ep.servers[s, SV_QLEN] = 0.0
         ep.servers[s, SV_CURRENT] = -1.0
         ep.servers[s, SV_AVG_RESOLVE] = 1.0 / ep.servers[s, SV_RATE]
-    for column in (SC_TIME, SC_EMAIL, SC_CUM_REWARD, SC_POOL, SC_PENDING):
+    for column in (SC_TIME, SC_EMAIL, SC_CUM_REWARD, SC_POOL, SC_PENDING, SC_GM_DOUBT, SC_GM_T):
         ep.scalars[column] = 0.0
     knowledge_base.reset_kb(ep.kb, initial_kb)
     trend_watchdog.reset_watchdog(ep.trend, ep.scalars, model.params, ep.emails[0, E_ARRIVAL])
@@ -286,7 +308,7 @@ def step_batch(state, emails, model, actions, obs, rewards, raw_rewards) -> None
         if email < n_emails:
             _arrive(ep, model, email)
         else:
-            advance(ep, model, ep.scalars[SC_END_TIME])
+            advance(ep, model, _shift_end(ep, model))
         raw, reward = _reward(ep, model)
         ep.scalars[SC_CUM_REWARD] += reward
         raw_rewards[b], rewards[b] = raw, reward

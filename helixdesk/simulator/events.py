@@ -11,7 +11,7 @@ kind                      payload (a, b, c)
 ``triaged``               classification, priority, secondary (server = assignee)
 ``auto_replied``          success (0/1), CSAT
 ``bounced``               -, -, - (server = the full queue it could not join)
-``gm_alerted``            category, surge index or -1 when unwarranted
+``gm_alerted``            category, surge index (-1 unwarranted, -2 ignored by the GM)
 ``resolved``              on time (0/1), CSAT, hours since arrival
 ``missed_deadline``       -, -, - (server = owner when the deadline passed)
 ``abandoned``             CSAT (always 1): nobody handled it before its deadline

@@ -55,7 +55,9 @@ SC_PENDING = 4  # tickets waiting to reopen
 SC_TREND_T = 5  # last watchdog update
 SC_START_HOUR = 6  # hour-of-week at which the episode starts
 SC_END_TIME = 7  # end of the shift: when the last email's step ends
-SC_COLUMNS = 8
+SC_GM_DOUBT = 8  # time-decayed count of unwarranted GM alerts
+SC_GM_T = 9  # last update of SC_GM_DOUBT
+SC_COLUMNS = 10
 
 # Knowledge base: (B, C, T, KB_COLUMNS).
 KB_PRESENT = 0
@@ -95,7 +97,10 @@ P_TAU_SLOW = 14
 P_NEAR_HOURS = 15
 P_NORMAL_HOURS = 16
 P_BASE_RATE_PER_CATEGORY = 17
-P_COLUMNS = 18
+P_GM_PATIENCE = 18
+P_GM_MEMORY = 19
+P_DRAIN_AT_END = 20
+P_COLUMNS = 21
 
 # Event records: (B, E, EV_COLUMNS) per step.
 EV_KIND = 0
@@ -130,6 +135,9 @@ def kernel_params(config: HelixConfig) -> np.ndarray:
         P_NEAR_HOURS: env.near_deadline_hours,
         P_NORMAL_HOURS: config.sla.normal_hours,
         P_BASE_RATE_PER_CATEGORY: env.arrival_rate_per_hour / config.n_categories,
+        P_GM_PATIENCE: config.trend_watchdog.gm_patience,
+        P_GM_MEMORY: config.trend_watchdog.gm_memory_hours,
+        P_DRAIN_AT_END: float(env.drain_at_end),
     }
     params = np.zeros(P_COLUMNS)
     for index, value in values.items():

@@ -9,6 +9,11 @@ Its growth signal ``(fast_rate - slow_rate) / (fast_rate + slow_rate)`` lies in 
 what the observation shows. When the agent alerts the general manager about a category, the
 GM acknowledges the trend: the slow baseline is re-set to the fast one, so the signal drops
 to zero and a memoryless policy is not invited to alert again about the same wave.
+
+The GM's patience is finite: every unwarranted alert adds one to a doubt count that decays
+with ``trend_watchdog.gm_memory_hours``; while it is at least ``gm_patience`` the GM ignores
+alerts (they catch no surge, acknowledge nothing, and still cost an unnecessary escalation).
+Spamming alerts therefore does not catch surges.
 """
 
 from __future__ import annotations
@@ -22,8 +27,12 @@ from helixdesk.config import HelixConfig
 from helixdesk.simulator.state import (
     MAX_SURGES,
     P_BASE_RATE_PER_CATEGORY,
+    P_GM_MEMORY,
+    P_GM_PATIENCE,
     P_TAU_FAST,
     P_TAU_SLOW,
+    SC_GM_DOUBT,
+    SC_GM_T,
     SC_TREND_T,
     SG_ALERTED,
     SG_CATEGORY,
@@ -39,13 +48,15 @@ from helixdesk.simulator.state import (
 def draw_surges(rng: np.random.Generator, config: HelixConfig) -> np.ndarray:
     """``(MAX_SURGES, SG_COLUMNS)`` surge table for one episode.
 
-    The count is Poisson(``email_gen.surges_per_episode``), capped at ``MAX_SURGES``; each
+    The count is Poisson(``email_gen.surges_per_episode``), at least ``email_gen.min_surges``
+    and at most ``MAX_SURGES``; each
     surge hits a distinct category, lasts ``email_gen.surge_hours`` and starts between 5 %
     and 80 % of the expected episode span.
     """
     gen = config.email_gen
     span = config.env.episode_emails / config.env.arrival_rate_per_hour
-    count = min(int(rng.poisson(gen.surges_per_episode)), MAX_SURGES, config.n_categories)
+    drawn = max(int(rng.poisson(gen.surges_per_episode)), gen.min_surges)
+    count = min(drawn, MAX_SURGES, config.n_categories)
     table = np.zeros((MAX_SURGES, SG_COLUMNS))
     categories = rng.permutation(config.n_categories)[:count]
     for row, category in enumerate(categories):
@@ -109,6 +120,14 @@ def growth(trend: np.ndarray, params: np.ndarray, category: int) -> float:
 def acknowledge(trend: np.ndarray, params: np.ndarray, category: int) -> None:
     """The GM has seen this category's trend: re-baseline so its growth reads zero."""
     trend[category, TR_SLOW] = trend[category, TR_FAST] * params[P_TAU_SLOW] / params[P_TAU_FAST]
+
+
+@njit(cache=True)
+def gm_listens(scalars: np.ndarray, params: np.ndarray, now: float) -> bool:
+    """Decay the GM's doubt to ``now``; True while it is below the GM's patience."""
+    scalars[SC_GM_DOUBT] *= math.exp(-(now - scalars[SC_GM_T]) / params[P_GM_MEMORY])
+    scalars[SC_GM_T] = now
+    return scalars[SC_GM_DOUBT] < params[P_GM_PATIENCE]
 
 
 @njit(cache=True)

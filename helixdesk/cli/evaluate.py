@@ -1,0 +1,184 @@
+"""Evaluate baseline agents on the same seeded inboxes and compare them.
+
+Usage::
+
+    python evaluate.py --agent rule random --episodes 100 --seed 0 \\
+        --config my.yaml --json results.json --plot compare.png --events events.jsonl
+
+Episode ``k`` uses seed ``S + k`` for every agent (and for the random agent's own generator),
+so all agents face identical inboxes and a run is reproducible. The summary table shows
+``mean ± std`` (population std) over episodes; episodes where a metric is undefined are
+skipped, and ``–`` means it was undefined in every episode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from helixdesk.config import ConfigError, HelixConfig, load_config
+from helixdesk.env import HelixDeskEnv
+from helixdesk.evaluation import AGENT_NAMES, EpisodeResult, make_agent, run_episode
+from helixdesk.monitor.event_export import write_event_logs
+from helixdesk.monitor.plots import plot_agent_comparison
+
+TABLE_ROWS = (
+    ("return", "Episode return", ".2f"),
+    ("sla_compliance", "SLA compliance", ".3f"),
+    ("mean_csat", "Mean CSAT", ".2f"),
+    ("classification_accuracy", "Classification accuracy", ".3f"),
+    ("keyword_recall", "Keyword recall", ".3f"),
+    ("missed_deadlines", "Missed deadlines", ".1f"),
+    ("review_flag_rate", "Review-flag rate", ".3f"),
+    ("clipped_fraction", "Clipped step fraction", ".3f"),
+)
+MISSING = "–"
+
+ResultsByAgent = dict[str, list[EpisodeResult]]
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line described in the module docstring."""
+    parser = argparse.ArgumentParser(
+        prog="evaluate.py", description="Run HelixDesk agents over seeded episodes."
+    )
+    parser.add_argument(
+        "--agent", nargs="+", choices=AGENT_NAMES, default=["rule"], help="agents to evaluate"
+    )
+    parser.add_argument("--episodes", type=_positive_int, default=100, help="episodes per agent")
+    parser.add_argument("--seed", type=int, default=0, help="seed of episode 0 (k uses S+k)")
+    parser.add_argument("--config", help="YAML file merged over the packaged defaults")
+    parser.add_argument("--json", help="write summaries and per-episode metrics here")
+    parser.add_argument("--plot", help="write a PNG comparing the agents here")
+    parser.add_argument("--events", help="write every episode's events here (JSON lines)")
+    return parser
+
+
+def run_agent(
+    name: str, config: HelixConfig, seeds: Sequence[int], advance: Callable[[], None]
+) -> list[EpisodeResult]:
+    """One agent over every seed; ``advance`` is called after each episode."""
+    env = HelixDeskEnv(config)
+    results = []
+    for episode, seed in enumerate(seeds):
+        agent = make_agent(name, env, seed)
+        results.append(run_episode(env, agent, seed, episode=episode))
+        advance()
+    return results
+
+
+def run_agents(agents: Sequence[str], config: HelixConfig, seeds: Sequence[int]) -> ResultsByAgent:
+    """Every agent over the same seeds, behind a transient progress bar on stderr."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    progress = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    results: ResultsByAgent = {}
+    with progress:
+        for name in agents:
+            task = progress.add_task(f"{name:>8}", total=len(seeds))
+            results[name] = run_agent(name, config, seeds, partial(progress.advance, task))
+    return results
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def episode_row(result: EpisodeResult) -> dict[str, Any]:
+    """One episode as plain JSON values: seed, return, clipped fraction and every metric."""
+    row = {"seed": result.seed, "return": result.episode_return}
+    row |= {"clipped_fraction": result.clipped_fraction, **result.metrics}
+    return {key: _plain(value) for key, value in row.items()}
+
+
+def summarize(values: Sequence[float | None]) -> dict[str, Any]:
+    """Mean, population std and count of the values that are not ``None``."""
+    present = np.array([value for value in values if value is not None], dtype=float)
+    if not len(present):
+        return {"mean": None, "std": None, "n": 0}
+    return {"mean": float(present.mean()), "std": float(present.std()), "n": len(present)}
+
+
+def agent_report(results: Sequence[EpisodeResult]) -> dict[str, Any]:
+    """Summary of every numeric column plus the per-episode rows."""
+    episodes = [episode_row(result) for result in results]
+    columns = [key for key in episodes[0] if key != "seed"]
+    summary = {key: summarize([row[key] for row in episodes]) for key in columns}
+    return {"summary": summary, "episodes": episodes}
+
+
+def build_report(
+    results_by_agent: ResultsByAgent, seeds: Sequence[int], config_path: str | None
+) -> dict[str, Any]:
+    """The ``--json`` document."""
+    agents = {name: agent_report(results) for name, results in results_by_agent.items()}
+    return {"seeds": list(seeds), "config": config_path, "agents": agents}
+
+
+def format_summary(summary: dict[str, Any], spec: str) -> str:
+    """``mean ± std`` in the given format, or ``–`` when the metric was never defined."""
+    if summary["n"] == 0:
+        return MISSING
+    return f"{summary['mean']:{spec}} ± {summary['std']:{spec}}"
+
+
+def summary_table(report: dict[str, Any]) -> Table:
+    """One row per headline metric, one column per agent."""
+    seeds = report["seeds"]
+    table = Table(
+        title=f"HelixDesk evaluation: {len(seeds)} episodes, seeds {seeds[0]}–{seeds[-1]}"
+    )
+    table.add_column("metric (mean ± std)", no_wrap=True)
+    for name in report["agents"]:
+        table.add_column(name, justify="right", no_wrap=True)
+    for key, label, spec in TABLE_ROWS:
+        cells = [format_summary(agent["summary"][key], spec) for agent in report["agents"].values()]
+        table.add_row(label, *cells)
+    return table
+
+
+def write_outputs(
+    args: argparse.Namespace, results: ResultsByAgent, report: dict[str, Any]
+) -> None:
+    """Whichever of the JSON report, comparison plot and event export were asked for."""
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if args.plot:
+        plot_agent_comparison(results, args.plot)
+    if args.events:
+        write_event_logs(args.events, results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        parser.error(str(error))
+    agents = list(dict.fromkeys(args.agent))
+    seeds = [args.seed + episode for episode in range(args.episodes)]
+    results = run_agents(agents, config, seeds)
+    report = build_report(results, seeds, args.config)
+    Console().print(summary_table(report))
+    try:
+        write_outputs(args, results, report)
+    except OSError as error:
+        Console(stderr=True).print(f"[red]error:[/red] could not write output: {error}")
+        return 1
+    return 0

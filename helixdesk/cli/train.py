@@ -1,0 +1,139 @@
+"""``train.py``: run an agent for a number of episodes with the dashboard and the CSV log.
+
+The baseline agents (``rule``, ``random``) do not learn, so "training" them just runs them;
+the run still shows the live dashboard, writes the per-step CSV log and ends with a summary
+table. Learning agents (``sb3``) come in a later version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from helixdesk.config import ConfigError, HelixConfig, load_config
+from helixdesk.env import HelixDeskEnv
+from helixdesk.evaluation import AGENT_NAMES, EpisodeResult, StepRecord, make_agent, run_episode
+from helixdesk.monitor import EpisodeLogger, TerminalDashboard
+from helixdesk.monitor.terminal_dashboard import format_metric
+
+SB3_AGENT = "sb3"
+SB3_UNAVAILABLE = (
+    "error: SB3 training is not available yet in this version of HelixDesk; "
+    f"use --agent {' or --agent '.join(AGENT_NAMES)} for now."
+)
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="train.py",
+        description=(
+            "Run a HelixDesk agent for N episodes with a live dashboard and a per-step CSV log. "
+            "The rule and random baselines do not learn: 'training' them just runs them. "
+            "SB3 (reinforcement-learning) training is not available yet in this version."
+        ),
+    )
+    parser.add_argument("--agent", choices=[*AGENT_NAMES, SB3_AGENT], default="rule")
+    parser.add_argument("--episodes", type=positive_int, default=100, help="default: 100")
+    parser.add_argument("--seed", type=int, default=0, help="episode k uses seed S+k (default 0)")
+    parser.add_argument("--config", help="YAML file overriding the packaged config")
+    parser.add_argument("--csv", help="CSV log path (overrides monitor.csv_path)")
+    parser.add_argument(
+        "--no-dashboard", action="store_true", help="no live panel, one line per episode"
+    )
+    return parser
+
+
+def without_dashboard(config: HelixConfig) -> HelixConfig:
+    """``config`` with ``monitor.dashboard`` turned off."""
+    monitor = config.monitor.model_copy(update={"dashboard": False})
+    return config.model_copy(update={"monitor": monitor})
+
+
+def run_episodes(
+    env: HelixDeskEnv, args: argparse.Namespace, console: Console, logger: EpisodeLogger | None
+) -> list[EpisodeResult]:
+    """Play ``args.episodes`` episodes, feeding every step to the dashboard and the logger."""
+    agent = make_agent(args.agent, env, seed=args.seed)
+    results = []
+    with TerminalDashboard(env, args.episodes, console) as dashboard:
+
+        def on_step(record: StepRecord) -> None:
+            dashboard.on_step(record)
+            if logger is not None:
+                logger.on_step(record)
+
+        for episode in range(args.episodes):
+            result = run_episode(env, agent, args.seed + episode, on_step, episode)
+            if logger is not None:
+                logger.on_episode_end(result)
+            dashboard.on_episode_end(result)
+            results.append(result)
+    return results
+
+
+def mean_of_known(values: Sequence[float | None]) -> float | None:
+    """Mean of the values that are not ``None`` (``None`` if there are none)."""
+    known = [value for value in values if value is not None]
+    return float(np.mean(known)) if known else None
+
+
+def summary_table(agent: str, results: list[EpisodeResult]) -> Table:
+    returns = np.array([result.episode_return for result in results])
+    sla = mean_of_known([result.metrics.get("sla_compliance") for result in results])
+    csat = mean_of_known([result.metrics.get("mean_csat") for result in results])
+    table = Table(title="Summary")
+    for column in ("agent", "episodes", "return (mean ± std)", "SLA compliance", "CSAT"):
+        table.add_column(column, justify="left" if column == "agent" else "right")
+    table.add_row(
+        agent,
+        str(len(results)),
+        f"{returns.mean():+.2f} ± {returns.std():.2f}",
+        format_metric(sla, ".1%"),
+        format_metric(csat, ".2f"),
+    )
+    return table
+
+
+def load_run_config(args: argparse.Namespace) -> HelixConfig:
+    config = load_config(args.config)
+    return without_dashboard(config) if args.no_dashboard else config
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` (default: ``sys.argv[1:]``), run the episodes; return the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.agent == SB3_AGENT:
+        print(SB3_UNAVAILABLE, file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        config = load_run_config(args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    console = Console()
+    env = HelixDeskEnv(config)
+    with ExitStack() as stack:
+        logger = EpisodeLogger.from_config(config, args.csv)
+        if logger is not None:
+            stack.enter_context(logger)
+        results = run_episodes(env, args, console, logger)
+    console.print(summary_table(args.agent, results))
+    if logger is not None:
+        console.print(f"per-step log: {logger.path}", markup=False, highlight=False)
+    return EXIT_OK

@@ -1,0 +1,59 @@
+"""expert — every weakness counts.
+
+Score: the geometric mean of three parts, so one near-zero part tanks the whole score:
+
+* ``keyword_score`` — keyword emails handled as complaint + critical (the scenario guarantees
+  at least three keyword emails);
+* ``classification_accuracy`` — applied classification equals the true type;
+* ``review_discipline`` — 1 − review abuse rate, the share of review flags that went to
+  emails which were not review cases (1.0 when nothing was flagged).
+
+Scenario: an adversarial inbox. 30 % of emails are review cases and 90 % of the rest have a
+tone that contradicts their type, so sentiment misleads and the classifier's confidence
+overlaps between ambiguous emails and real review cases. The text still tells the truth.
+"""
+
+from __future__ import annotations
+
+import math
+
+from helixdesk.agents import BaseAgent
+from helixdesk.env import HelixDeskEnv
+from helixdesk.metrics import episode_metrics, keyword_hits, triage_table
+from helixdesk.simulator.events import EventLog
+from helixdesk.tasks.base import Task
+
+
+def score_parts(log: EventLog) -> dict[str, float]:
+    metrics = episode_metrics(log)
+    hits, keyword_emails = keyword_hits(triage_table(log))
+    return {
+        "keyword_score": hits / keyword_emails if keyword_emails else 0.0,
+        "classification_accuracy": metrics["classification_accuracy"] or 0.0,
+        "review_discipline": 1.0 - metrics["review_abuse_rate"],
+    }
+
+
+def geometric_mean(parts: dict[str, float]) -> float:
+    values = list(parts.values())
+    return math.prod(values) ** (1.0 / len(values))
+
+
+TASK = Task(
+    id="expert",
+    difficulty="expert",
+    description=(
+        "Run 1 full episode. Score = geometric mean of keyword score, classification "
+        "accuracy and (1 - review abuse rate): one weakness tanks the whole score."
+    ),
+    scenario={
+        "env": {"drain_at_end": True},
+        "email_gen": {"min_keyword_emails": 3, "review_rate": 0.3, "ambiguity_rate": 0.9},
+    },
+    parts=score_parts,
+    combine=geometric_mean,
+)
+
+
+def grade(env: HelixDeskEnv | None, agent: BaseAgent, seed: int = 42) -> float:
+    return TASK.grade(env, agent, seed)
