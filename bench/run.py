@@ -1,0 +1,128 @@
+"""HelixDesk benchmark: everything measured side by side, in one process, median of 3.
+
+Usage::
+
+    python bench/run.py                 # full run, prints a table
+    python bench/run.py --quick         # smaller counts, under a minute
+    python bench/run.py --json out.json
+
+Measures CartPole-v1 via ``gym.make`` (random actions) as the yardstick, the HelixDesk single
+env via ``gym.make`` (random actions), the per-step time of a 20 000-email episode relative to
+the default 100-email one (flatness: state must stay bounded), ``import helixdesk`` time in a
+fresh interpreter, and the process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import gymnasium as gym
+from rich.console import Console
+from rich.table import Table
+
+import helixdesk
+
+REPEATS = 3
+
+
+def median_of(measure: Callable[[], float]) -> float:
+    return statistics.median(measure() for _ in range(REPEATS))
+
+
+def env_steps_per_second(env: gym.Env, steps: int, seed: int = 0) -> float:
+    """Random-action steps per second, resetting whenever an episode ends."""
+    env.reset(seed=seed)
+    env.action_space.seed(seed)
+    actions = [env.action_space.sample() for _ in range(steps)]
+    start = time.perf_counter()
+    for action in actions:
+        _, _, terminated, truncated, _ = env.step(action)
+        if terminated or truncated:
+            env.reset()
+    return steps / (time.perf_counter() - start)
+
+
+def long_episode_ratio(steps: int) -> float:
+    """Per-step time late in a 20 000-email episode / per-step time in default episodes."""
+    default = gym.make(helixdesk.ENV_ID)
+    long = gym.make(helixdesk.ENV_ID, config={"env": {"episode_emails": 20_000}})
+    long.reset(seed=0)
+    long.action_space.seed(0)
+    for _ in range(20_000 - steps - 1):  # run deep into the episode before timing
+        long.step(long.action_space.sample())
+    late = env_steps_per_second_no_reset(long, steps)
+    return env_steps_per_second(default, steps) / late
+
+
+def env_steps_per_second_no_reset(env: gym.Env, steps: int) -> float:
+    actions = [env.action_space.sample() for _ in range(steps)]
+    start = time.perf_counter()
+    for action in actions:
+        env.step(action)
+    return steps / (time.perf_counter() - start)
+
+
+def import_seconds() -> float:
+    code = "import time; t = time.perf_counter(); import helixdesk; print(time.perf_counter() - t)"
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return float(output)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run(quick: bool) -> dict[str, float]:
+    steps = 5_000 if quick else 50_000
+    cartpole = gym.make("CartPole-v1")
+    single = gym.make(helixdesk.ENV_ID)
+    env_steps_per_second(single, 200)  # compile / warm the numba kernels before timing
+    return {
+        "cartpole_sps": median_of(lambda: env_steps_per_second(cartpole, steps)),
+        "single_sps": median_of(lambda: env_steps_per_second(single, steps)),
+        "long_episode_ratio": median_of(lambda: long_episode_ratio(min(steps, 5_000))),
+        "import_s": median_of(import_seconds),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def report(results: dict[str, float]) -> Table:
+    table = Table(title="HelixDesk benchmark (median of 3, this machine, this run)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("CartPole-v1 via gym.make, steps/s", f"{results['cartpole_sps']:,.0f}")
+    table.add_row("HelixDesk single env via gym.make, steps/s", f"{results['single_sps']:,.0f}")
+    ratio = results["single_sps"] / results["cartpole_sps"]
+    table.add_row("  single env / CartPole", f"{ratio:.2f}x")
+    table.add_row(
+        "per-step time, 20 000-email vs 100-email episode", f"{results['long_episode_ratio']:.2f}x"
+    )
+    table.add_row("import helixdesk, s", f"{results['import_s']:.3f}")
+    table.add_row("peak RSS, MB", f"{results['peak_rss_mb']:.0f}")
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small counts (under a minute)")
+    parser.add_argument("--json", type=Path, help="write the figures as JSON")
+    args = parser.parse_args(argv)
+    results = run(args.quick)
+    Console().print(report(results))
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

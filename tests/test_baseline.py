@@ -1,0 +1,85 @@
+"""baseline.py: reproducible, calibrated to the seed's table, and what the README shows."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The seed README's published baseline (random, rule); every cell must land within ±0.10.
+SEED_TABLE = {
+    "easy": (0.040, 1.000),
+    "medium": (0.354, 0.865),
+    "hard": (0.455, 0.490),
+    "expert": (0.210, 0.550),
+}
+BAND = 0.10
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "baseline.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def baseline_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("baseline")
+    first, second = out / "first.json", out / "second.json"
+    _run("--json", str(first))
+    _run("--json", str(second))
+    return first, second
+
+
+def test_baseline__json_is_identical_on_rerun(baseline_json: tuple[Path, Path]) -> None:
+    first, second = baseline_json
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_baseline__json_structure(baseline_json: tuple[Path, Path]) -> None:
+    data = json.loads(baseline_json[0].read_text())
+    assert data["seeds"] == [42, 100, 2026]
+    assert set(data["results"]) == {"random", "rule"}
+    for tasks in data["results"].values():
+        assert set(tasks) == set(SEED_TABLE)
+        for cell in tasks.values():
+            assert len(cell["scores"]) == 3
+            assert all(0.0 <= score <= 1.0 for score in cell["scores"])
+            assert cell["mean"] == pytest.approx(sum(cell["scores"]) / 3)
+
+
+@pytest.mark.parametrize("task", list(SEED_TABLE))
+def test_baseline__cells_within_band_of_seed_table(
+    baseline_json: tuple[Path, Path], task: str
+) -> None:
+    results = json.loads(baseline_json[0].read_text())["results"]
+    seed_random, seed_rule = SEED_TABLE[task]
+    assert abs(results["random"][task]["mean"] - seed_random) <= BAND
+    assert abs(results["rule"][task]["mean"] - seed_rule) <= BAND
+    assert results["rule"][task]["mean"] > results["random"][task]["mean"]
+
+
+def test_readme_table__matches_the_script() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- baseline:start -->\n(.*?)\n<!-- baseline:end -->", readme, re.S)
+    assert match, "README lacks the baseline block"
+    assert match.group(1).strip() == _run("--markdown").stdout.strip()
+
+
+def test_baseline__options_select_agents_tasks_and_seeds(tmp_path: Path) -> None:
+    out = tmp_path / "small.json"
+    _run("--agents", "rule", "--tasks", "easy", "--seeds", "1", "2", "--json", str(out))
+    data = json.loads(out.read_text())
+    assert data["seeds"] == [1, 2]
+    assert list(data["results"]) == ["rule"]
+    assert list(data["results"]["rule"]) == ["easy"]
