@@ -222,6 +222,11 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         return mask
 
     @property
+    def records_events(self) -> bool:
+        """Whether ``event_log`` is kept (graders and metrics need it)."""
+        return self._record_events
+
+    @property
     def email_index(self) -> int:
         """Index (within the episode) of the email awaiting triage."""
         return int(self._sim.state.scalars[0, SC_EMAIL])

@@ -112,7 +112,11 @@ def emit(
 
 
 class EventLog:
-    """All events of one episode, in the order they happened."""
+    """All events of one episode, in the order they were recorded.
+
+    That is time order, except ``surge`` records: surges are known from the tape and are
+    recorded at reset, stamped with their start time.
+    """
 
     def __init__(self) -> None:
         self._chunks: list[np.ndarray] = []

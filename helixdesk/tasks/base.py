@@ -56,6 +56,8 @@ class Task:
     def grade(self, env: HelixDeskEnv | None, agent: BaseAgent, seed: int = 42) -> float:
         """Play one episode of the task's scenario with ``agent`` and grade it."""
         env = env if env is not None else self.make_env()
+        if not env.records_events:
+            raise ValueError("grading reads the event log: build the env with record_events=True")
         if env.config != self.config():
             raise ValueError(
                 f"env is not configured for task {self.id!r}: build it with "

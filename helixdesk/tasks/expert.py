@@ -8,9 +8,11 @@ Score: the geometric mean of three parts, so one near-zero part tanks the whole 
 * ``review_discipline`` — 1 − review abuse rate, the share of review flags that went to
   emails which were not review cases (1.0 when nothing was flagged).
 
-Scenario: an adversarial inbox. 30 % of emails are review cases and 90 % of the rest have a
-tone that contradicts their type, so sentiment misleads and the classifier's confidence
-overlaps between ambiguous emails and real review cases. The text still tells the truth.
+Scenario: an adversarial inbox. 40 % of emails are review cases, plain complaints are rare
+(10 %, plus at least six keyword complaints), and 95 % of the other emails have a tone that
+contradicts their type, so sentiment misleads and the classifier's confidence overlaps
+between ambiguous emails and real review cases. The text still tells the truth. With few
+complaints, "everything is a critical complaint" cannot buy a good score.
 """
 
 from __future__ import annotations
@@ -48,7 +50,13 @@ TASK = Task(
     ),
     scenario={
         "env": {"drain_at_end": True},
-        "email_gen": {"min_keyword_emails": 3, "review_rate": 0.3, "ambiguity_rate": 0.9},
+        "email_gen": {
+            "min_keyword_emails": 6,
+            "complaint_rate": 0.1,
+            "review_rate": 0.4,
+            "ambiguity_rate": 0.95,
+            "surges_per_episode": 0.0,
+        },
     },
     parts=score_parts,
     combine=geometric_mean,
