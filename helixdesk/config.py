@@ -12,10 +12,17 @@ import copy
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 MAX_CATEGORIES = 31  # distinct non-zero codes of the 5-slot category encoding
 MAX_EMPLOYEES = 32
@@ -71,6 +78,16 @@ class RewardsSection(_Section):
 Probability = Field(ge=0, le=1)
 
 
+def _check_hour_range(value: tuple[float, float]) -> tuple[float, float]:
+    low, high = value
+    if not 0 < low <= high:
+        raise ValueError("must be [min, max] hours with 0 < min <= max")
+    return value
+
+
+HourRange = Annotated[tuple[float, float], Field(strict=False), AfterValidator(_check_hour_range)]
+
+
 class EmailGenSection(_Section):
     categories: tuple[str, ...] = Field(min_length=2, max_length=MAX_CATEGORIES, strict=False)
     complaint_rate: float = Probability
@@ -80,7 +97,7 @@ class EmailGenSection(_Section):
     tier_weights: tuple[float, float, float] = Field(strict=False)
     topics_per_category: int = Field(ge=1, le=64)
     surges_per_episode: float = Field(ge=0, le=8)
-    surge_hours: tuple[float, float] = Field(strict=False)
+    surge_hours: HourRange
     surge_multiplier: float = Field(ge=1, le=50)
     surge_complaint_rate: float = Probability
     min_surges: int = Field(ge=0, le=4)
@@ -94,9 +111,6 @@ class EmailGenSection(_Section):
             raise ValueError("complaint_rate + review_rate must be <= 1")
         if min(self.tier_weights) < 0 or sum(self.tier_weights) <= 0:
             raise ValueError("tier_weights must be non-negative with a positive sum")
-        low, high = self.surge_hours
-        if not 0 < low <= high:
-            raise ValueError("surge_hours must be [min, max] with 0 < min <= max")
         return self
 
 
@@ -110,15 +124,8 @@ class EmployeeSimSection(_Section):
     reopen_rushed: float = Probability
     reopen_misrouted: float = Probability
     reopen_needed_review: float = Probability
-    reopen_delay_hours: tuple[float, float] = Field(strict=False)
+    reopen_delay_hours: HourRange
     resolve_time_smoothing: float = Field(gt=0, le=1)
-
-    @model_validator(mode="after")
-    def _check(self) -> EmployeeSimSection:
-        low, high = self.reopen_delay_hours
-        if not 0 < low <= high:
-            raise ValueError("reopen_delay_hours must be [min, max] with 0 < min <= max")
-        return self
 
 
 class KnowledgeBaseSection(_Section):

@@ -90,10 +90,10 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     Per step, the sum of twelve components (``info["reward_components"]``), clipped to
     ``[-env.reward_clip, env.reward_clip]`` (raw sum in ``info["reward_raw"]``). Triage
     components fire on the step's email; outcome components (marked *) fire for every ticket
-    that settles while the clock runs to the next email and are scaled by
-    ``rewards.outcome_scale``.
+    that settles while the clock runs to the next email. One occurrence is worth
+    ``weight × rewards.scale`` (weights below, scale 0.2 by default, so the clip rarely binds).
 
-    | Component              | Default | Fires when                                            |
+    | Component              | Weight  | Fires when                                            |
     |------------------------|---------|-------------------------------------------------------|
     | resolve_on_time *      | +1.0    | an employee or the reviewer resolves before deadline  |
     | csat_high *            | +0.8    | a resolution or auto-reply is rated 4 or 5            |
@@ -119,7 +119,8 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     ## Episode End
 
     No termination. After ``env.episode_emails`` steps the episode is *truncated*; the last
-    step runs the clock to the end of the shift. Stepping again needs ``reset``.
+    step runs the clock to the end of the shift (with ``env.drain_at_end``, until every open
+    ticket is resolved or past its deadline). Stepping again needs ``reset``.
 
     ## Information
 

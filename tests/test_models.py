@@ -20,21 +20,13 @@ from helixdesk.models import (
 from helixdesk.rewards import COMPONENTS
 from helixdesk.simulator.email_gen import E_CATEGORY, E_KEYWORD, E_TIER
 from helixdesk.spaces import CATEGORY_CODES, TIERS, ObservationLayout, action_nvec
+from tests.conftest import NINE_CATEGORIES, SIX_EMPLOYEES
 
-DEFAULT_CATEGORIES = [
-    "billing",
-    "shipping",
-    "technical",
-    "account",
-    "product",
-    "returns",
-    "security",
-    "general",
-]
+DEFAULT_CATEGORIES = list(load_config().email_gen.categories)
 CONFIGS: dict[str, dict[str, Any] | None] = {
     "default": None,
-    "six_employees": {"env": {"n_employees": 6}},
-    "nine_categories": {"email_gen": {"categories": [*DEFAULT_CATEGORIES, "warranty"]}},
+    "six_employees": SIX_EMPLOYEES,
+    "nine_categories": NINE_CATEGORIES,
 }
 SEEDS = (0, 1)
 
