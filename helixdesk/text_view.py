@@ -1,0 +1,187 @@
+"""What an LLM agent (or a person) sees: the current email's text and the desk at a glance.
+
+``build_view(env)`` reads only what any agent may see (the observation, the action mask and
+the email text), never ground truth. Counts are recovered exactly from the normalised
+observation (each is a count divided by the capacity that bounds it). ``render_text`` turns
+a view into the plain-text block used in LLM prompts; the OpenEnv server sends the same view
+as structured fields.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from helixdesk.spaces import (
+    ACTION_DIMS,
+    AUTO_REPLY,
+    PRIORITIES,
+    action_dim_names,
+    action_nvec,
+)
+
+if TYPE_CHECKING:
+    from helixdesk.env import HelixDeskEnv
+
+TREND_ALERT = 0.3  # watchdog growth above which a category is reported as trending
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EmailView(_View):
+    sender: str = Field(description="Who wrote the email")
+    subject: str = Field(description="Subject line")
+    body: str = Field(description="Full body text")
+    tier: str = Field(description="Customer tier: free, pro or enterprise")
+    category: str = Field(description="Product area the email is about")
+    sentiment: float = Field(description="Upstream sentiment score in [-1, 1] (noisy)")
+    keyword_flag: bool = Field(description="Contains an escalation keyword (house rule: critical)")
+    classifier_confidence: float = Field(
+        description="Upstream classifier's confidence in [0, 1]; low means unclear or complex"
+    )
+    kb_has_answer: bool = Field(description="The knowledge base has an article for its topic")
+
+
+class EmployeeView(_View):
+    name: str = Field(description="Assignment name, e.g. employee_0")
+    open_tickets: int = Field(description="Tickets held, including the one being worked")
+    capacity: int = Field(description="Most tickets the employee can hold")
+    avg_service_hours: float = Field(description="Recent mean hours to resolve one ticket")
+    specialties: list[str] = Field(description="Categories this employee is fastest at")
+
+
+class QueueView(_View):
+    by_priority: dict[str, int] = Field(description="Open tickets by assigned priority")
+    review_queue: int = Field(description="Emails waiting for supervisor review")
+    overdue_share: float = Field(description="Share of open tickets past their SLA deadline")
+    near_deadline_share: float = Field(description="Share of open tickets close to deadline")
+    sla_pressure: float = Field(description="Mean share of SLA time already used, 0..1")
+    critical_overdue: bool = Field(description="A critical ticket is past its deadline")
+
+
+class DeskView(_View):
+    """Everything an agent may see at one step."""
+
+    email_index: int = Field(description="Index of the email awaiting triage")
+    emails_total: int = Field(description="Emails in the episode")
+    clock: str = Field(description="Simulated day and time, e.g. Tue 14:05")
+    email: EmailView | None = Field(description="The email to triage (None after the last)")
+    queue: QueueView
+    team: list[EmployeeView]
+    trends: dict[str, float] = Field(description="Watchdog growth per category, in [-1, 1]")
+    trending: list[str] = Field(description=f"Categories with growth above {TREND_ALERT}")
+    choices: dict[str, list[str]] = Field(description="Valid names for each action field")
+
+
+def _clock(hour_of_week: float) -> str:
+    day, hour = divmod(hour_of_week % 168.0, 24.0)
+    minutes = round(hour * 60) % (24 * 60)
+    return f"{DAY_NAMES[int(day)]} {minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _email(env: HelixDeskEnv, mask: list[bool]) -> EmailView | None:
+    if env.email_index >= env.config.env.episode_emails:
+        return None
+    text = env.email_text()
+    obs, start = env.last_observation, env.layout.groups["current_email"].start
+    nvec = action_nvec(env.config)
+    return EmailView(
+        sender=text.sender,
+        subject=text.subject,
+        body=text.body,
+        tier=text.tier,
+        category=text.category,
+        sentiment=round(float(obs[start]), 3),
+        keyword_flag=bool(obs[start + 1] > 0.5),
+        classifier_confidence=round(float(obs[env.layout.size - 1]), 3),
+        kb_has_answer=mask[int(nvec[:3].sum()) + AUTO_REPLY],
+    )
+
+
+def _queue(env: HelixDeskEnv) -> QueueView:
+    groups, obs, cfg = env.layout.groups, env.last_observation, env.config.env
+    queue, sla = obs[groups["queue_state"]], obs[groups["sla_state"]]
+    team_capacity = cfg.n_employees * cfg.employee_capacity
+    return QueueView(
+        by_priority={
+            p: round(float(v) * team_capacity) for p, v in zip(PRIORITIES, queue[:4], strict=True)
+        },
+        review_queue=round(float(queue[4]) * cfg.review_capacity),
+        overdue_share=round(float(sla[0]), 3),
+        near_deadline_share=round(float(sla[1]), 3),
+        sla_pressure=round(float(sla[2]), 3),
+        critical_overdue=bool(sla[3] > 0.5),
+    )
+
+
+def _team(env: HelixDeskEnv) -> list[EmployeeView]:
+    cfg = env.config
+    team = env.last_observation[env.layout.groups["team_state"]]
+    categories = cfg.email_gen.categories
+    return [
+        EmployeeView(
+            name=f"employee_{e}",
+            open_tickets=round(float(team[2 * e]) * cfg.env.employee_capacity),
+            capacity=cfg.env.employee_capacity,
+            avg_service_hours=round(float(team[2 * e + 1]) * cfg.sla.normal_hours, 2),
+            specialties=[c for i, c in enumerate(categories) if i % cfg.env.n_employees == e],
+        )
+        for e in range(cfg.env.n_employees)
+    ]
+
+
+def build_view(env: HelixDeskEnv) -> DeskView:
+    """The desk as the agent may see it right now (after ``reset`` or ``step``)."""
+    mask = env.action_masks().tolist()
+    trend = env.last_observation[env.layout.groups["trend_state"]]
+    trends = {
+        c: round(float(v), 3) for c, v in zip(env.config.email_gen.categories, trend, strict=True)
+    }
+    names = action_dim_names(env.config)
+    return DeskView(
+        email_index=env.email_index,
+        emails_total=env.config.env.episode_emails,
+        clock=_clock(env.tape.start_hour + env.sim_hours),
+        email=_email(env, mask),
+        queue=_queue(env),
+        team=_team(env),
+        trends=trends,
+        trending=[c for c, v in trends.items() if v > TREND_ALERT],
+        choices={dim: list(choice) for dim, choice in zip(ACTION_DIMS, names, strict=True)},
+    )
+
+
+def render_text(view: DeskView) -> str:
+    """A compact plain-text rendering of ``view`` for prompts and terminals."""
+    lines = [f"Email {view.email_index + 1} of {view.emails_total} — {view.clock}"]
+    if view.email is not None:
+        email = view.email
+        lines += [
+            f"From: {email.sender} ({email.tier} tier) — category: {email.category}",
+            f"Subject: {email.subject}",
+            "",
+            email.body,
+            "",
+            f"Signals: sentiment {email.sentiment:+.2f}, escalation keyword "
+            f"{'YES' if email.keyword_flag else 'no'}, classifier confidence "
+            f"{email.classifier_confidence:.2f}, KB article "
+            f"{'available' if email.kb_has_answer else 'not available'}",
+        ]
+    queue = view.queue
+    counts = ", ".join(f"{p} {n}" for p, n in queue.by_priority.items())
+    lines += [
+        f"Queue: {counts}; review queue {queue.review_queue}; overdue "
+        f"{queue.overdue_share:.0%}; near deadline {queue.near_deadline_share:.0%}",
+        "Team: "
+        + "; ".join(
+            f"{m.name} {m.open_tickets}/{m.capacity} tickets, ~{m.avg_service_hours:.1f} h each, "
+            f"best at {', '.join(m.specialties) or '-'}"
+            for m in view.team
+        ),
+        f"Trending categories: {', '.join(view.trending) or 'none'}",
+    ]
+    return "\n".join(lines)
