@@ -12,11 +12,12 @@ import numpy as np
 from helixdesk.config import HelixConfig, load_config
 from helixdesk.rewards import COMPONENTS, components_dict
 from helixdesk.simulator import knowledge_base
-from helixdesk.simulator.batch import BatchSimulator, Tape
+from helixdesk.simulator.batch import BatchSimulator
 from helixdesk.simulator.email_gen import E_CATEGORY, E_TOPIC
 from helixdesk.simulator.email_text import RenderedEmail, render_email
 from helixdesk.simulator.events import EventLog
 from helixdesk.simulator.state import SC_EMAIL, SC_TIME, SV_QLEN
+from helixdesk.simulator.tape import Tape
 from helixdesk.spaces import (
     ACTION_DIMS,
     FLAG_FOR_REVIEW,
@@ -172,7 +173,8 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        self._tape = self._sim.reset(0, self.np_random)
+        self._sim.reset(0, self.np_random)
+        self._tape = self._sim.tape(0)
         self._done = False
         self.event_log = EventLog()
         self._collect_events()

@@ -8,12 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from helixdesk.agents import BaseAgent, RandomAgent, RuleAgent
+from helixdesk.agents import BaseAgent, LLMAgent, RandomAgent, RuleAgent
 from helixdesk.env import HelixDeskEnv
 from helixdesk.metrics import episode_metrics
 from helixdesk.simulator.events import EventLog
 
 AGENT_NAMES = ("rule", "random")
+LLM_AGENT = "llm"  # offline agents above; this one needs an API key (see LLMAgent)
 
 StepCallback = Callable[["StepRecord"], None]
 
@@ -46,13 +47,23 @@ class EpisodeResult:
         return self.clipped_steps / self.steps if self.steps else 0.0
 
 
-def make_agent(name: str, env: HelixDeskEnv, seed: int | None = None) -> BaseAgent:
-    """A baseline agent by name (``rule`` or ``random``)."""
+def make_agent(
+    name: str,
+    env: HelixDeskEnv,
+    seed: int | None = None,
+    *,
+    model: str | None = None,
+    base_url: str | None = None,
+) -> BaseAgent:
+    """An agent by name: ``rule``, ``random`` (seeded with ``seed``) or ``llm`` (``model`` and
+    ``base_url`` as in :class:`LLMAgent`)."""
     if name == "rule":
         return RuleAgent(env)
     if name == "random":
         return RandomAgent(env, seed=seed)
-    raise ValueError(f"unknown agent {name!r}; choose from {', '.join(AGENT_NAMES)}")
+    if name == LLM_AGENT:
+        return LLMAgent(env, model=model, base_url=base_url)
+    raise ValueError(f"unknown agent {name!r}; choose from {', '.join((*AGENT_NAMES, LLM_AGENT))}")
 
 
 def run_episode(

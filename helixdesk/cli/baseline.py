@@ -6,16 +6,22 @@ Usage::
     python baseline.py --agents rule --tasks hard expert --seeds 1 2 3
     python baseline.py --json baseline.json              # machine-readable results
     python baseline.py --markdown                        # the table pasted in the README
+    python baseline.py --agents llm --model gpt-4o       # needs API_KEY or HF_TOKEN
 
 Each (agent, task, seed) is one episode of the task's scenario from that seed; the random
 agent's own generator is seeded with the same seed, so every cell is reproducible. ``std`` is
 the population standard deviation over seeds.
+
+The ``llm`` agent (:class:`helixdesk.agents.LLMAgent`, default model gpt-4o, ``--base-url``
+else ``API_BASE_URL``) is not run by default. Without an API key it is skipped with a note on
+stderr; an LLM failure during the run stops the script with the error (exit status 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,11 +30,17 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from helixdesk.evaluation import AGENT_NAMES, make_agent
+from helixdesk.agents.llm_agent import (
+    DEFAULT_MODEL,
+    LLMConfigError,
+    LLMError,
+    resolve_llm_config,
+)
+from helixdesk.evaluation import AGENT_NAMES, LLM_AGENT, make_agent
 from helixdesk.tasks import TASK_IDS, TASKS
 
 DEFAULT_SEEDS = (42, 100, 2026)
-AGENT_TITLES = {"random": "Random agent", "rule": "Rule-based agent"}
+AGENT_TITLES = {"random": "Random agent", "rule": "Rule-based agent", LLM_AGENT: "LLM agent"}
 TASK_METRICS = {
     "easy": "Keyword emails handled as complaint + critical",
     "medium": "SLA compliance",
@@ -43,26 +55,48 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baseline.py", description="Score baseline agents on HelixDesk's graded tasks."
     )
-    parser.add_argument("--agents", nargs="+", choices=AGENT_NAMES, default=["random", "rule"])
+    parser.add_argument(
+        "--agents", nargs="+", choices=[*AGENT_NAMES, LLM_AGENT], default=["random", "rule"]
+    )
     parser.add_argument("--tasks", nargs="+", choices=TASK_IDS, default=list(TASK_IDS))
     parser.add_argument("--seeds", nargs="+", type=int, default=list(DEFAULT_SEEDS))
     parser.add_argument("--json", type=Path, help="write the results as JSON to this path")
     parser.add_argument(
         "--markdown", action="store_true", help="print only the README's markdown table"
     )
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="the llm agent's chat model")
+    parser.add_argument("--base-url", help="the llm agent's API base URL (else API_BASE_URL)")
     return parser
 
 
-def score_cell(agent_name: str, task_id: str, seeds: Sequence[int]) -> dict[str, Any]:
-    """Mean, std and per-seed scores of one agent on one task."""
+def score_cell(
+    agent_name: str, task_id: str, seeds: Sequence[int], **llm: str | None
+) -> dict[str, Any]:
+    """Mean, std and per-seed scores of one agent on one task (``llm``: model, base_url)."""
     task = TASKS[task_id]
     env = task.make_env()
-    scores = [task.grade(env, make_agent(agent_name, env, seed), seed) for seed in seeds]
+    scores = [task.grade(env, make_agent(agent_name, env, seed, **llm), seed) for seed in seeds]
     return {"mean": float(np.mean(scores)), "std": float(np.std(scores)), "scores": scores}
 
 
-def run_baselines(agents: Sequence[str], tasks: Sequence[str], seeds: Sequence[int]) -> Results:
-    return {agent: {task: score_cell(agent, task, seeds) for task in tasks} for agent in agents}
+def run_baselines(
+    agents: Sequence[str], tasks: Sequence[str], seeds: Sequence[int], **llm: str | None
+) -> Results:
+    return {
+        agent: {task: score_cell(agent, task, seeds, **llm) for task in tasks} for agent in agents
+    }
+
+
+def runnable_agents(args: argparse.Namespace) -> list[str]:
+    """The requested agents, minus ``llm`` (with a note on stderr) when it cannot be built."""
+    if LLM_AGENT not in args.agents:
+        return list(args.agents)
+    try:
+        resolve_llm_config(args.model, args.base_url)
+    except LLMConfigError as exc:
+        print(f"{LLM_AGENT}: skipped — {exc}", file=sys.stderr)
+        return [agent for agent in args.agents if agent != LLM_AGENT]
+    return list(args.agents)
 
 
 def markdown_table(results: Results, seeds: Sequence[int]) -> str:
@@ -96,9 +130,21 @@ def _rich_table(results: Results, seeds: Sequence[int]) -> Table:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    results = run_baselines(args.agents, args.tasks, args.seeds)
+    agents = runnable_agents(args)
+    if not agents:
+        print("baseline.py: no agent left to run", file=sys.stderr)
+        return 1
+    try:
+        results = run_baselines(
+            agents, args.tasks, args.seeds, model=args.model, base_url=args.base_url
+        )
+    except LLMError as exc:
+        print(f"{LLM_AGENT}: failed — {exc}", file=sys.stderr)
+        return 1
     if args.json is not None:
-        payload = {"seeds": args.seeds, "results": results}
+        payload: dict[str, Any] = {"seeds": args.seeds, "results": results}
+        if LLM_AGENT in agents:
+            payload["llm_model"] = args.model
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     if args.markdown:
         print(markdown_table(results, args.seeds))

@@ -7,43 +7,25 @@ to :meth:`BatchSimulator.reset`, so an episode depends only on its own seed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from helixdesk.config import HelixConfig
 from helixdesk.rewards import component_values
-from helixdesk.simulator import clock
-from helixdesk.simulator.email_gen import E_COLUMNS, draw_emails
+from helixdesk.simulator.email_gen import E_COLUMNS
 from helixdesk.simulator.employee_sim import server_rates, skill_matrix
 from helixdesk.simulator.engine import reset_episode, step_batch
 from helixdesk.simulator.state import (
     SC_END_TIME,
     SC_START_HOUR,
+    SG_ALERTED,
     SV_RATE,
     BatchState,
     kernel_params,
 )
-from helixdesk.simulator.trend_watchdog import draw_surges
+from helixdesk.simulator.tape import Tape, build_tape
+from helixdesk.simulator.uniforms import draw_uniforms, tape_params
 from helixdesk.simulator.views import Model
 from helixdesk.spaces import CATEGORY_CODES, layout_for
-
-
-@dataclass(frozen=True)
-class Tape:
-    """Everything random about one episode, drawn once at reset."""
-
-    emails: np.ndarray
-    surges: np.ndarray
-    start_hour: float
-    end_time: float
-
-
-def draw_tape(rng: np.random.Generator, config: HelixConfig) -> Tape:
-    start_hour = clock.draw_start_hour(rng)
-    surges = draw_surges(rng, config)
-    emails, end_time = draw_emails(rng, config, surges)
-    return Tape(emails, surges, start_hour, end_time)
 
 
 def build_model(config: HelixConfig) -> Model:
@@ -73,17 +55,27 @@ class BatchSimulator:
         self.rewards = np.zeros(batch)
         self.raw_rewards = np.zeros(batch)
         self._arrays = self.state.as_tuple()
+        self._tape_params = tape_params(config)
 
-    def reset(self, b: int, rng: np.random.Generator) -> Tape:
-        """Draw a new tape for episode ``b`` and start it. Returns the tape."""
-        tape = draw_tape(rng, self.config)
-        self.emails[b] = tape.emails
-        self.state.surges[b] = tape.surges
-        self.state.scalars[b, SC_START_HOUR] = tape.start_hour
-        self.state.scalars[b, SC_END_TIME] = tape.end_time
+    def reset(self, b: int, rng: np.random.Generator) -> None:
+        """Draw a new tape for episode ``b`` from ``rng`` and start the episode."""
+        uniforms, g = draw_uniforms(rng, self.config.env.episode_emails)
+        state = self.state
+        build_tape(
+            uniforms, g, self._tape_params, self.emails[b], state.surges[b], state.scalars[b]
+        )
         initial = self.config.knowledge_base.initial_entries_per_category
         reset_episode(self._arrays, self.emails, self.model, b, initial, self.obs)
-        return tape
+
+    def tape(self, b: int) -> Tape:
+        """A copy of episode ``b``'s tape."""
+        scalars = self.state.scalars[b]
+        return Tape(
+            self.emails[b].copy(),
+            self.state.surges[b, :, :SG_ALERTED].copy(),
+            float(scalars[SC_START_HOUR]),
+            float(scalars[SC_END_TIME]),
+        )
 
     def step(self, actions: np.ndarray) -> None:
         """Triage one email in every episode; results land in ``obs``/``rewards``/``state``."""

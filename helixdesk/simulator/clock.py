@@ -1,51 +1,69 @@
-"""Simulated time: arrival times of the inbox and calendar features.
+"""Simulated time: the start of the shift and the arrival times of the inbox.
 
 Time is measured in hours since the episode started. The episode starts at a random hour of
-the week (drawn on the tape), so hour-of-day and day-of-week vary between episodes.
-Arrivals form a Poisson process whose rate rises while a category surges; it is sampled by
-inverting the piecewise-linear cumulative intensity, which needs no loop over emails.
+the week, so hour-of-day and day-of-week vary between episodes. Arrivals form a Poisson
+process whose rate rises by ``extra_rate`` per active surge; they are sampled by inverting the
+piecewise-linear cumulative intensity at the running sum of unit exponential gaps.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
+
+from helixdesk.simulator.state import SG_END, SG_START, SG_VALID
 
 HOURS_PER_WEEK = 168.0
 
 
-def draw_start_hour(rng: np.random.Generator) -> float:
+@njit(cache=True)
+def start_hour(u: float) -> float:
     """Hour of the week (0 = Monday 00:00) at which the episode begins."""
-    return float(rng.uniform(0.0, HOURS_PER_WEEK))
+    return u * HOURS_PER_WEEK
 
 
-def arrival_rate_breakpoints(
-    base_rate: float, surge_windows: np.ndarray, surge_extra_rate: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Times where the arrival rate changes, and the rate on each following interval.
-
-    ``surge_windows`` is ``(n, 2)`` of [start, end) hours; each active surge adds
-    ``surge_extra_rate`` emails per hour.
-    """
-    edges = np.unique(np.concatenate(([0.0], surge_windows.ravel())))
-    mids = edges + 1e-9
-    active = (surge_windows[:, :1] <= mids) & (mids < surge_windows[:, 1:2])
-    rates = base_rate + surge_extra_rate * active.sum(axis=0)
-    return edges, rates
+@njit(cache=True)
+def _active_surges(surges: np.ndarray, t: float) -> int:
+    count = 0
+    for s in range(surges.shape[0]):
+        if surges[s, SG_VALID] == 1.0 and surges[s, SG_START] <= t < surges[s, SG_END]:
+            count += 1
+    return count
 
 
-def draw_arrivals(
-    rng: np.random.Generator,
-    n: int,
-    base_rate: float,
-    surge_windows: np.ndarray,
-    surge_extra_rate: float,
+@njit(cache=True)
+def _rate_edges(surges: np.ndarray) -> np.ndarray:
+    """Sorted times at which the arrival rate can change (0 and every surge boundary)."""
+    edges = [0.0]
+    for s in range(surges.shape[0]):
+        if surges[s, SG_VALID] == 1.0:
+            edges.append(surges[s, SG_START])
+            edges.append(surges[s, SG_END])
+    return np.sort(np.array(edges))
+
+
+@njit(cache=True)
+def arrival_times(
+    gap_uniforms: np.ndarray, surges: np.ndarray, base_rate: float, extra_rate: float
 ) -> np.ndarray:
-    """``n`` sorted arrival times of a Poisson process with surge-dependent rate."""
-    edges, rates = arrival_rate_breakpoints(base_rate, surge_windows, surge_extra_rate)
-    operational = np.cumsum(rng.exponential(1.0, size=n))
-    cumulative = np.concatenate(([0.0], np.cumsum(np.diff(edges) * rates[:-1])))
-    # Extend past the last breakpoint at the final (constant) rate.
-    horizon = edges[-1] + max(0.0, operational[-1] - cumulative[-1]) / rates[-1] + 1.0
-    edges = np.append(edges, horizon)
-    cumulative = np.append(cumulative, cumulative[-1] + (horizon - edges[-2]) * rates[-1])
-    return np.interp(operational, cumulative, edges)
+    """Arrival times for unit-exponential gaps ``-log(1 - u)`` under the surge-driven rate."""
+    edges = _rate_edges(surges)
+    times = np.empty(gap_uniforms.shape[0])
+    interval = 0
+    interval_start, intensity_at_start = 0.0, 0.0
+    rate = base_rate + extra_rate * _active_surges(surges, 0.0)
+    operational = 0.0
+    for i in range(gap_uniforms.shape[0]):
+        operational -= math.log(1.0 - gap_uniforms[i])
+        while interval + 1 < edges.shape[0]:
+            boundary = edges[interval + 1]
+            at_boundary = intensity_at_start + (boundary - interval_start) * rate
+            if operational < at_boundary:
+                break
+            interval += 1
+            interval_start, intensity_at_start = boundary, at_boundary
+            rate = base_rate + extra_rate * _active_surges(surges, boundary)
+        times[i] = interval_start + (operational - intensity_at_start) / rate
+    return times

@@ -1,11 +1,13 @@
 """Synthetic inbox: the per-email part of the episode tape.
 
 Every exogenous fact about an email is drawn once at reset, as one row of a float64 table
-(columns ``E_*``): when it arrives, its true type and severity, the customer's tier, the
-noisy signals the agent sees (sentiment, keyword flag, an upstream classifier's confidence),
-its KB topic, how much work it is, and the customer's CSAT / reopen dispositions. The same
-seed therefore gives every agent the same inbox. Text is rendered from the row on demand
-(:mod:`helixdesk.simulator.email_text`), never on the RL hot path.
+(columns ``E_*``), by inverse-CDF transforms of that email's row of uniforms
+(:mod:`helixdesk.simulator.uniforms`): when it arrives, its true type and severity, the
+customer's tier, the noisy signals the agent sees (sentiment, keyword flag, an upstream
+classifier's confidence), its KB topic, how much work it is, and the customer's CSAT and
+reopen dispositions. The same seed therefore gives every agent the same inbox. Text is
+rendered from the row on demand (:mod:`helixdesk.simulator.email_text`), never on the RL
+hot path.
 
 Ground truth, as the graders see it:
 
@@ -16,12 +18,50 @@ Ground truth, as the graders see it:
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from helixdesk.config import HelixConfig
-from helixdesk.simulator.clock import draw_arrivals
-from helixdesk.simulator.state import MAX_SURGES, SG_CATEGORY, SG_END, SG_START, SG_VALID
+import numpy as np
+from numba import njit
+
+from helixdesk.simulator.clock import arrival_times
+from helixdesk.simulator.state import SG_CATEGORY, SG_END, SG_START, SG_VALID
 from helixdesk.simulator.trend_watchdog import surge_extra_rate
+from helixdesk.simulator.uniforms import (
+    TP_AMBIGUITY,
+    TP_COMPLAINT,
+    TP_KEYWORD,
+    TP_MIN_KEYWORD,
+    TP_MULTIPLIER,
+    TP_N_CATEGORIES,
+    TP_N_EMAILS,
+    TP_RATE,
+    TP_REOPEN_HIGH,
+    TP_REOPEN_LOW,
+    TP_REVIEW,
+    TP_SURGE_COMPLAINT,
+    TP_TIER_CDF,
+    TP_TOPICS,
+    U_AMBIGUOUS,
+    U_CATEGORY,
+    U_CLASS,
+    U_CONFIDENCE,
+    U_CSAT_1,
+    U_CSAT_2,
+    U_EXTRA,
+    U_GAP,
+    U_KEYWORD,
+    U_PROMOTE,
+    U_REOPEN,
+    U_REOPEN_DELAY,
+    U_SENTIMENT_1,
+    U_SENTIMENT_2,
+    U_SEVERITY,
+    U_TEXT,
+    U_TIER,
+    U_TOPIC,
+    U_WORK_1,
+    U_WORK_2,
+)
 
 E_ARRIVAL = 0
 E_CATEGORY = 1
@@ -43,148 +83,158 @@ E_COLUMNS = 16
 
 TRUE_QUERY, TRUE_COMPLAINT, TRUE_REVIEW = 0, 1, 2
 
-# P(severity | tier) for complaints without an escalation keyword.
-_SEVERITY_BY_TIER = np.array(
-    [
-        [0.05, 0.25, 0.40, 0.30],
-        [0.10, 0.30, 0.35, 0.25],
-        [0.20, 0.40, 0.30, 0.10],
-    ]
+# Cumulative P(severity | tier) for complaints without an escalation keyword.
+SEVERITY_CDF_BY_TIER = np.cumsum(
+    np.array(
+        [
+            [0.05, 0.25, 0.40, 0.30],
+            [0.10, 0.30, 0.35, 0.25],
+            [0.20, 0.40, 0.30, 0.10],
+        ]
+    ),
+    axis=1,
 )
-_SENTIMENT_MEAN = np.array([0.30, -0.45, -0.15])  # by the class whose tone the email carries
-_SEVERITY_ANGER = np.array([-0.25, -0.10, 0.05, 0.20])  # added to complaint tone by severity
-_CONFIDENCE_RANGE = {"clear": (0.55, 0.97), "ambiguous": (0.30, 0.65), "review": (0.10, 0.55)}
+SENTIMENT_MEAN = np.array([0.30, -0.45, -0.15])  # by the class whose tone the email carries
+SEVERITY_ANGER = np.array([-0.25, -0.10, 0.05, 0.20])  # added to complaint tone by severity
+SENTIMENT_NOISE = 0.25
+CSAT_NOISE = 0.6
+# Classifier confidence ranges: clear query/complaint, ambiguous, review case.
+CONFIDENCE_RANGES = np.array([[0.55, 0.97], [0.30, 0.65], [0.10, 0.55]])
 REVIEW_WORK_FACTOR = 1.5
+TEXT_SEEDS = 2**31
 
 
-def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
-    """One draw per row of a ``(n, k)`` probability table."""
-    cumulative = np.cumsum(probs, axis=1)
-    u = rng.random(len(probs))[:, None] * cumulative[:, -1:]
-    return np.minimum((u >= cumulative).sum(axis=1), probs.shape[1] - 1)
+@njit(cache=True)
+def _inverse_cdf(u: float, cumulative: np.ndarray) -> int:
+    """Index of the first cumulative weight above ``u * total``."""
+    target = u * cumulative[-1]
+    for k in range(cumulative.shape[0]):
+        if target < cumulative[k]:
+            return k
+    return cumulative.shape[0] - 1
 
 
-def _categories_and_surges(
-    rng: np.random.Generator,
-    arrivals: np.ndarray,
-    surges: np.ndarray,
-    multiplier: float,
-    n_cat: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    weights = np.ones((len(arrivals), n_cat))
-    surge_of = np.full((len(arrivals), n_cat), -1)
-    for s in range(MAX_SURGES):
-        if surges[s, SG_VALID] != 1.0:
-            continue
-        active = (surges[s, SG_START] <= arrivals) & (arrivals < surges[s, SG_END])
-        category = int(surges[s, SG_CATEGORY])
-        weights[active, category] *= multiplier
-        surge_of[active, category] = s
-    categories = _categorical(rng, weights)
-    rows = np.arange(len(arrivals))
-    extra_share = 1.0 - 1.0 / weights[rows, categories]
-    is_extra = (rng.random(len(arrivals)) < extra_share) & (surge_of[rows, categories] >= 0)
-    return categories, np.where(is_extra, surge_of[rows, categories] + 1, 0)
+@njit(cache=True)
+def _normal(u1: float, u2: float) -> float:
+    """Standard normal by Box-Muller (``1 - u1`` keeps the log finite)."""
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
 
 
-def _true_classes(
-    rng: np.random.Generator, config: HelixConfig, surge_ids: np.ndarray
-) -> np.ndarray:
-    gen = config.email_gen
-    u = rng.random(len(surge_ids))
-    ordinary = np.where(
-        u < gen.review_rate,
-        TRUE_REVIEW,
-        np.where(u < gen.review_rate + gen.complaint_rate, TRUE_COMPLAINT, TRUE_QUERY),
-    )
-    surge_class = np.where(u < gen.surge_complaint_rate, TRUE_COMPLAINT, TRUE_QUERY)
-    return np.where(surge_ids > 0, surge_class, ordinary)
+@njit(cache=True)
+def _category(u: np.ndarray, surges: np.ndarray, t: float, tape: np.ndarray) -> tuple[int, int]:
+    """(category, 1 + surge index if this email is one of the surge's extra ones, else 0)."""
+    n_categories = int(tape[TP_N_CATEGORIES])
+    weights = np.ones(n_categories)
+    surge_of = np.full(n_categories, -1)
+    for s in range(surges.shape[0]):
+        if surges[s, SG_VALID] == 1.0 and surges[s, SG_START] <= t < surges[s, SG_END]:
+            category = int(surges[s, SG_CATEGORY])
+            weights[category] *= tape[TP_MULTIPLIER]
+            surge_of[category] = s
+    category = _inverse_cdf(u[U_CATEGORY], np.cumsum(weights))
+    extra = surge_of[category] >= 0 and u[U_EXTRA] < 1.0 - 1.0 / weights[category]
+    return category, surge_of[category] + 1 if extra else 0
 
 
-def _ensure_keyword_emails(
-    rng: np.random.Generator, classes: np.ndarray, keyword: np.ndarray, minimum: int
-) -> None:
-    """Promote random emails to keyword complaints until there are ``minimum`` (in place).
+@njit(cache=True)
+def _true_class(u: np.ndarray, surge: int, tape: np.ndarray) -> int:
+    if surge > 0:
+        return TRUE_COMPLAINT if u[U_CLASS] < tape[TP_SURGE_COMPLAINT] else TRUE_QUERY
+    if u[U_CLASS] < tape[TP_REVIEW]:
+        return TRUE_REVIEW
+    if u[U_CLASS] < tape[TP_REVIEW] + tape[TP_COMPLAINT]:
+        return TRUE_COMPLAINT
+    return TRUE_QUERY
 
-    The permutation is drawn whatever the count, so the rest of the tape does not shift.
+
+@njit(cache=True)
+def _promote_keyword_emails(uniforms: np.ndarray, emails: np.ndarray, minimum: int) -> None:
+    """Turn the emails with the smallest promotion draws into keyword complaints until
+    there are ``minimum`` keyword emails."""
+    n = emails.shape[0]
+    missing = minimum - int(emails[:, E_KEYWORD].sum())
+    if missing <= 0:
+        return
+    for i in np.argsort(uniforms[:n, U_PROMOTE]):
+        if missing == 0:
+            break
+        if emails[i, E_KEYWORD] == 0.0:
+            emails[i, E_TRUE_CLASS] = TRUE_COMPLAINT
+            emails[i, E_KEYWORD] = 1.0
+            missing -= 1
+
+
+@njit(cache=True)
+def _severity(u: np.ndarray, row: np.ndarray) -> int:
+    if row[E_KEYWORD] == 1.0:
+        return 0
+    truth = row[E_TRUE_CLASS]
+    if truth == TRUE_COMPLAINT:
+        return _inverse_cdf(u[U_SEVERITY], SEVERITY_CDF_BY_TIER[int(row[E_TIER])])
+    if truth == TRUE_REVIEW:
+        return 1 if u[U_SEVERITY] < 0.5 else 2
+    return 3
+
+
+@njit(cache=True)
+def _signals(u: np.ndarray, row: np.ndarray, tape: np.ndarray) -> None:
+    """Ambiguity, sentiment and classifier confidence of one email (in place).
+
+    Ambiguous emails borrow the other type's tone. Complaint-toned emails sound angrier the
+    more severe the case (critical -0.70 … normal -0.25 on average).
     """
-    order = rng.permutation(len(classes))
-    missing = minimum - int(keyword.sum())
-    if missing > 0:
-        promoted = order[keyword[order] == 0][:missing]
-        classes[promoted] = TRUE_COMPLAINT
-        keyword[promoted] = 1
-
-
-def _severities(
-    rng: np.random.Generator, classes: np.ndarray, tiers: np.ndarray, keyword: np.ndarray
-) -> np.ndarray:
-    complaint_severity = _categorical(rng, _SEVERITY_BY_TIER[tiers])
-    review_severity = np.where(rng.random(len(classes)) < 0.5, 1, 2)
-    severity = np.where(classes == TRUE_COMPLAINT, complaint_severity, 3)
-    severity = np.where(classes == TRUE_REVIEW, review_severity, severity)
-    return np.where(keyword == 1, 0, severity)
-
-
-def _signals(
-    rng: np.random.Generator, classes: np.ndarray, ambiguous: np.ndarray, severity: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sentiment and classifier confidence; ambiguous emails borrow the other type's tone.
-
-    Complaint-toned emails sound angrier the more severe the case (critical -0.70 …
-    normal -0.25 on average), so sentiment carries a noisy hint of the SLA at stake.
-    """
-    tone = np.where(ambiguous == 1, np.where(classes == TRUE_QUERY, 1, 0), classes)
-    anger = np.where(tone == TRUE_COMPLAINT, _SEVERITY_ANGER[severity], 0.0)
-    noise = rng.normal(0.0, 0.25, len(classes))
-    sentiment = np.clip(_SENTIMENT_MEAN[tone] + anger + noise, -1.0, 1.0)
-    kind = np.where(classes == TRUE_REVIEW, 2, ambiguous)
-    ranges = np.array(
-        [_CONFIDENCE_RANGE["clear"], _CONFIDENCE_RANGE["ambiguous"], _CONFIDENCE_RANGE["review"]]
+    truth = int(row[E_TRUE_CLASS])
+    ambiguous = (
+        truth != TRUE_REVIEW and row[E_KEYWORD] == 0.0 and (u[U_AMBIGUOUS] < tape[TP_AMBIGUITY])
     )
-    low, high = ranges[kind, 0], ranges[kind, 1]
-    return sentiment, low + (high - low) * rng.random(len(classes))
+    tone = (TRUE_COMPLAINT if truth == TRUE_QUERY else TRUE_QUERY) if ambiguous else truth
+    anger = SEVERITY_ANGER[int(row[E_SEVERITY])] if tone == TRUE_COMPLAINT else 0.0
+    noise = SENTIMENT_NOISE * _normal(u[U_SENTIMENT_1], u[U_SENTIMENT_2])
+    kind = 2 if truth == TRUE_REVIEW else (1 if ambiguous else 0)
+    low, high = CONFIDENCE_RANGES[kind, 0], CONFIDENCE_RANGES[kind, 1]
+    row[E_AMBIGUOUS] = 1.0 if ambiguous else 0.0
+    row[E_SENTIMENT] = min(1.0, max(-1.0, SENTIMENT_MEAN[tone] + anger + noise))
+    row[E_CONFIDENCE] = low + (high - low) * u[U_CONFIDENCE]
 
 
+@njit(cache=True)
+def _dispositions(u: np.ndarray, row: np.ndarray, topic_cdf: np.ndarray, tape: np.ndarray) -> None:
+    """KB topic, work, CSAT and reopen dispositions, text seed (in place)."""
+    work = -0.5 * (math.log(1.0 - u[U_WORK_1]) + math.log(1.0 - u[U_WORK_2]))  # Gamma(2, 0.5)
+    if row[E_TRUE_CLASS] == TRUE_REVIEW:
+        work *= REVIEW_WORK_FACTOR
+    low, high = tape[TP_REOPEN_LOW], tape[TP_REOPEN_HIGH]
+    row[E_TOPIC] = _inverse_cdf(u[U_TOPIC], topic_cdf)
+    row[E_WORK] = work
+    row[E_CSAT_NOISE] = CSAT_NOISE * _normal(u[U_CSAT_1], u[U_CSAT_2])
+    row[E_REOPEN_U] = u[U_REOPEN]
+    row[E_REOPEN_DELAY] = low + (high - low) * u[U_REOPEN_DELAY]
+    row[E_TEXT_SEED] = math.floor(u[U_TEXT] * TEXT_SEEDS)
+
+
+@njit(cache=True)
 def draw_emails(
-    rng: np.random.Generator, config: HelixConfig, surges: np.ndarray
-) -> tuple[np.ndarray, float]:
-    """The ``(episode_emails, E_COLUMNS)`` email table and the shift's end time."""
-    gen, n = config.email_gen, config.env.episode_emails
-    windows = surges[surges[:, SG_VALID] == 1.0][:, [SG_START, SG_END]]
-    times = draw_arrivals(
-        rng, n + 1, config.env.arrival_rate_per_hour, windows, surge_extra_rate(config)
-    )
-    arrivals = times[:n]
-    categories, surge_ids = _categories_and_surges(
-        rng, arrivals, surges, gen.surge_multiplier, config.n_categories
-    )
-    classes = _true_classes(rng, config, surge_ids)
-    tiers = _categorical(rng, np.tile(np.asarray(gen.tier_weights), (n, 1)))
-    keyword = ((classes == TRUE_COMPLAINT) & (rng.random(n) < gen.keyword_rate)).astype(int)
-    _ensure_keyword_emails(rng, classes, keyword, gen.min_keyword_emails)
-    ambiguous = (classes != TRUE_REVIEW) & (keyword == 0) & (rng.random(n) < gen.ambiguity_rate)
-    severity = _severities(rng, classes, tiers, keyword)
-    sentiment, confidence = _signals(rng, classes, ambiguous.astype(int), severity)
-    topic_weights = 1.0 / np.arange(1, gen.topics_per_category + 1)
-    work = rng.gamma(2.0, 0.5, n) * np.where(classes == TRUE_REVIEW, REVIEW_WORK_FACTOR, 1.0)
-    low, high = config.employee_sim.reopen_delay_hours
-
-    table = np.zeros((n, E_COLUMNS))
-    table[:, E_ARRIVAL] = arrivals
-    table[:, E_CATEGORY] = categories
-    table[:, E_TRUE_CLASS] = classes
-    table[:, E_SEVERITY] = severity
-    table[:, E_TIER] = tiers
-    table[:, E_KEYWORD] = keyword
-    table[:, E_AMBIGUOUS] = ambiguous
-    table[:, E_SENTIMENT] = sentiment
-    table[:, E_CONFIDENCE] = confidence
-    table[:, E_TOPIC] = _categorical(rng, np.tile(topic_weights, (n, 1)))
-    table[:, E_WORK] = work
-    table[:, E_CSAT_NOISE] = rng.normal(0.0, 0.6, n)
-    table[:, E_REOPEN_U] = rng.random(n)
-    table[:, E_REOPEN_DELAY] = rng.uniform(low, high, n)
-    table[:, E_SURGE] = surge_ids
-    table[:, E_TEXT_SEED] = rng.integers(0, 2**31, n)
-    return table, float(times[n])
+    uniforms: np.ndarray, surges: np.ndarray, tape: np.ndarray, emails: np.ndarray
+) -> float:
+    """Fill the ``(episode_emails, E_COLUMNS)`` email table; return the shift's end time."""
+    n = int(tape[TP_N_EMAILS])
+    times = arrival_times(uniforms[:, U_GAP], surges, tape[TP_RATE], surge_extra_rate(tape))
+    tier_cdf = tape[TP_TIER_CDF : TP_TIER_CDF + 3]
+    topic_cdf = np.cumsum(1.0 / np.arange(1.0, tape[TP_TOPICS] + 1.0))
+    for i in range(n):
+        u, row = uniforms[i], emails[i]
+        category, surge = _category(u, surges, times[i], tape)
+        row[E_ARRIVAL] = times[i]
+        row[E_CATEGORY] = category
+        row[E_SURGE] = surge
+        row[E_TRUE_CLASS] = _true_class(u, surge, tape)
+        row[E_TIER] = _inverse_cdf(u[U_TIER], tier_cdf)
+        complaint = row[E_TRUE_CLASS] == TRUE_COMPLAINT
+        row[E_KEYWORD] = 1.0 if complaint and u[U_KEYWORD] < tape[TP_KEYWORD] else 0.0
+    _promote_keyword_emails(uniforms, emails, int(tape[TP_MIN_KEYWORD]))
+    for i in range(n):
+        u, row = uniforms[i], emails[i]
+        row[E_SEVERITY] = _severity(u, row)
+        _signals(u, row, tape)
+        _dispositions(u, row, topic_cdf, tape)
+    return times[n]

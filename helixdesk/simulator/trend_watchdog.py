@@ -23,7 +23,6 @@ import math
 import numpy as np
 from numba import njit
 
-from helixdesk.config import HelixConfig
 from helixdesk.simulator.state import (
     MAX_SURGES,
     P_BASE_RATE_PER_CATEGORY,
@@ -36,44 +35,70 @@ from helixdesk.simulator.state import (
     SC_TREND_T,
     SG_ALERTED,
     SG_CATEGORY,
-    SG_COLUMNS,
     SG_END,
     SG_START,
     SG_VALID,
     TR_FAST,
     TR_SLOW,
 )
+from helixdesk.simulator.uniforms import (
+    G_PER_SURGE,
+    G_SURGE_COUNT,
+    G_SURGES,
+    TP_MIN_SURGES,
+    TP_MULTIPLIER,
+    TP_N_CATEGORIES,
+    TP_N_EMAILS,
+    TP_RATE,
+    TP_SURGE_HIGH,
+    TP_SURGE_LOW,
+    TP_SURGES_MEAN,
+)
 
 
-def draw_surges(rng: np.random.Generator, config: HelixConfig) -> np.ndarray:
-    """``(MAX_SURGES, SG_COLUMNS)`` surge table for one episode.
+@njit(cache=True)
+def _poisson(u: float, mean: float, cap: int) -> int:
+    """Inverse-CDF Poisson draw, capped at ``cap``."""
+    k, p = 0, math.exp(-mean)
+    cumulative = p
+    while u >= cumulative and k < cap:
+        k += 1
+        p *= mean / k
+        cumulative += p
+    return k
+
+
+@njit(cache=True)
+def draw_surges(g: np.ndarray, tape: np.ndarray, surges: np.ndarray) -> None:
+    """Fill the ``(MAX_SURGES, SG_COLUMNS)`` surge table from the episode uniforms ``g``.
 
     The count is Poisson(``email_gen.surges_per_episode``), at least ``email_gen.min_surges``
-    and at most ``MAX_SURGES``; each
-    surge hits a distinct category, lasts ``email_gen.surge_hours`` and starts between 5 %
-    and 80 % of the expected episode span.
+    and at most ``MAX_SURGES``; each surge hits a distinct category, lasts within
+    ``email_gen.surge_hours`` and starts between 5 % and 80 % of the expected episode span.
     """
-    gen = config.email_gen
-    span = config.env.episode_emails / config.env.arrival_rate_per_hour
-    drawn = max(int(rng.poisson(gen.surges_per_episode)), gen.min_surges)
-    count = min(drawn, MAX_SURGES, config.n_categories)
-    table = np.zeros((MAX_SURGES, SG_COLUMNS))
-    categories = rng.permutation(config.n_categories)[:count]
-    for row, category in enumerate(categories):
-        duration = rng.uniform(*gen.surge_hours)
+    n_categories = int(tape[TP_N_CATEGORIES])
+    span = tape[TP_N_EMAILS] / tape[TP_RATE]
+    drawn = max(_poisson(g[G_SURGE_COUNT], tape[TP_SURGES_MEAN], MAX_SURGES), tape[TP_MIN_SURGES])
+    count = min(int(drawn), MAX_SURGES, n_categories)
+    order = np.arange(n_categories)
+    surges[:, :] = 0.0
+    for s in range(count):
+        u = g[G_SURGES + G_PER_SURGE * s : G_SURGES + G_PER_SURGE * (s + 1)]
+        pick = s + int(u[0] * (n_categories - s))  # partial Fisher-Yates: distinct categories
+        order[s], order[pick] = order[pick], order[s]
+        duration = tape[TP_SURGE_LOW] + (tape[TP_SURGE_HIGH] - tape[TP_SURGE_LOW]) * u[1]
         latest = max(0.05 * span, 0.8 * span - duration)
-        start = rng.uniform(0.05 * span, latest)
-        table[row, SG_VALID] = 1.0
-        table[row, SG_CATEGORY] = category
-        table[row, SG_START] = start
-        table[row, SG_END] = start + duration
-    return table
+        start = 0.05 * span + (latest - 0.05 * span) * u[2]
+        surges[s, SG_VALID] = 1.0
+        surges[s, SG_CATEGORY] = order[s]
+        surges[s, SG_START] = start
+        surges[s, SG_END] = start + duration
 
 
-def surge_extra_rate(config: HelixConfig) -> float:
+@njit(cache=True)
+def surge_extra_rate(tape: np.ndarray) -> float:
     """Extra emails per hour while one category surges."""
-    per_category = config.env.arrival_rate_per_hour / config.n_categories
-    return per_category * (config.email_gen.surge_multiplier - 1.0)
+    return tape[TP_RATE] / tape[TP_N_CATEGORIES] * (tape[TP_MULTIPLIER] - 1.0)
 
 
 @njit(cache=True)

@@ -3,16 +3,16 @@
 Score: the geometric mean of three parts, so one near-zero part tanks the whole score:
 
 * ``keyword_score`` — keyword emails handled as complaint + critical (the scenario guarantees
-  at least three keyword emails);
+  at least fifteen keyword emails);
 * ``classification_accuracy`` — applied classification equals the true type;
 * ``review_discipline`` — 1 − review abuse rate, the share of review flags that went to
   emails which were not review cases (1.0 when nothing was flagged).
 
-Scenario: an adversarial inbox. 40 % of emails are review cases, plain complaints are rare
-(10 %, plus at least six keyword complaints), and 95 % of the other emails have a tone that
-contradicts their type, so sentiment misleads and the classifier's confidence overlaps
-between ambiguous emails and real review cases. The text still tells the truth. With few
-complaints, "everything is a critical complaint" cannot buy a good score.
+Scenario: an adversarial inbox. 30 % of emails are review cases, every complaint carries an
+escalation keyword (at least 15 of them), and every other email is an ambiguous query whose
+angry tone contradicts its type, so sentiment misleads and the classifier's confidence
+overlaps between ambiguous emails and real review cases. The text still tells the truth.
+With complaints this rare, "everything is a critical complaint" cannot buy a good score.
 """
 
 from __future__ import annotations
@@ -51,10 +51,10 @@ TASK = Task(
     scenario={
         "env": {"drain_at_end": True},
         "email_gen": {
-            "min_keyword_emails": 6,
-            "complaint_rate": 0.1,
-            "review_rate": 0.4,
-            "ambiguity_rate": 0.95,
+            "min_keyword_emails": 15,
+            "complaint_rate": 0.0,
+            "review_rate": 0.3,
+            "ambiguity_rate": 1.0,
             "surges_per_episode": 0.0,
         },
     },

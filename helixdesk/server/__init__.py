@@ -1,0 +1,1 @@
+"""HelixDesk as an OpenEnv environment: wire models, environment, sessions and the app."""

@@ -1,0 +1,169 @@
+"""HelixDesk as an OpenEnv ``Environment``: one episode of one task at a time.
+
+``reset(seed, episode_id, task)`` builds the task's scenario (``helixdesk.tasks.make_env``;
+no task means the packaged default config) and resets it with the seed. ``step`` takes a
+:class:`~helixdesk.server.models.HelixDeskAction`. Observations carry only what an agent may
+see; the simulator, its tape and its config stay out of reach, and ``reset`` accepts no other
+options. ``grade()`` scores a finished episode from its event log with the task's grader;
+an episode reset without a task has no grader, so grading it is refused (like grading an
+unfinished one) rather than scored against a scenario it was not played under.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import numpy as np
+
+import helixdesk
+from helixdesk.env import HelixDeskEnv
+from helixdesk.models import HelixAction
+from helixdesk.server.models import (
+    Grade,
+    HelixDeskAction,
+    HelixDeskObservation,
+    HelixDeskState,
+    ResetOptions,
+)
+from helixdesk.server.openenv_api import Environment, EnvironmentMetadata
+from helixdesk.tasks import get_task, make_env
+from helixdesk.text_view import build_view, render_text
+
+
+class EpisodeStateError(RuntimeError):
+    """The call does not fit the episode's state (not reset, already over, not gradable)."""
+
+
+class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, HelixDeskState]):
+    """One HelixDesk episode per instance; instances share nothing, so sessions run in parallel.
+
+    Construction is cheap (the simulator is built at the first ``reset``): openenv builds an
+    instance for every ``/metadata`` request and every WebSocket session.
+    """
+
+    SUPPORTS_CONCURRENT_SESSIONS = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._env: HelixDeskEnv | None = None
+        self._task: str | None = None
+        self._grade: Grade | None = None
+        self._state = HelixDeskState()
+
+    def reset(
+        self,
+        seed: int | None = None,
+        episode_id: str | None = None,
+        task: str | None = None,
+        **kwargs: Any,
+    ) -> HelixDeskObservation:
+        """Start an episode of ``task`` (default config if None); other options are refused."""
+        options = ResetOptions(seed=seed, episode_id=episode_id, task=task, **kwargs)
+        env = self._env_for(options.task)
+        obs, info = env.reset(seed=options.seed)
+        self._grade = None
+        self._state = HelixDeskState(
+            episode_id=options.episode_id or uuid.uuid4().hex,
+            task=options.task,
+            seed=options.seed,
+            emails_total=env.config.env.episode_emails,
+        )
+        return self._observation(obs, info, reward=None)
+
+    def step(
+        self, action: HelixDeskAction, timeout_s: float | None = None, **kwargs: Any
+    ) -> HelixDeskObservation:
+        """Triage the current email (``timeout_s`` is accepted and unused: steps take ms)."""
+        if kwargs:
+            raise ValueError(f"step takes no options, got {sorted(kwargs)}")
+        env = self._live_env()
+        codes = action.to_codes(env.config.env.n_employees)
+        obs, reward, terminated, truncated, info = env.step(codes)
+        self._advance(reward, done=terminated or truncated)
+        if self._state.done and self._task is not None:
+            self._grade = _grade(self._task, env)
+        return self._observation(obs, info, reward=reward)
+
+    @property
+    def state(self) -> HelixDeskState:
+        return self._state.model_copy()
+
+    def grade(self) -> Grade:
+        """The grade of the finished episode (``EpisodeStateError`` before the end or without
+        a task)."""
+        if not self._state.done:
+            raise EpisodeStateError("the episode is not over yet: grade it after its last step")
+        if self._grade is None:
+            raise EpisodeStateError(
+                "this episode was reset without a task, so no grader applies; reset with "
+                "task=easy|medium|hard|expert to play a graded episode"
+            )
+        return self._grade
+
+    def get_metadata(self) -> EnvironmentMetadata:
+        return EnvironmentMetadata(
+            name="HelixDesk",
+            description="Triage a customer-support inbox: classify, prioritise, assign and "
+            "escalate one email per step while SLA deadlines run.",
+            version=helixdesk.__version__,
+        )
+
+    def close(self) -> None:
+        self._env = None
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _env_for(self, task: str | None) -> HelixDeskEnv:
+        """The simulator for ``task``, reused while the task stays the same."""
+        if self._env is None or task != self._task:
+            self._env = make_env(task) if task is not None else HelixDeskEnv()
+            self._task = task
+        return self._env
+
+    def _live_env(self) -> HelixDeskEnv:
+        if self._env is None:
+            raise EpisodeStateError("no episode yet: call reset first")
+        if self._state.done:
+            raise EpisodeStateError("the episode is over: reset to start a new one")
+        return self._env
+
+    def _advance(self, reward: float, done: bool) -> None:
+        state = self._state
+        state.step_count += 1
+        state.cumulative_reward += reward
+        state.done = done
+
+    def _observation(
+        self, obs: np.ndarray, info: dict[str, Any], reward: float | None
+    ) -> HelixDeskObservation:
+        env = self._env
+        assert env is not None
+        self._state.email_index = env.email_index
+        self._state.sim_hours = env.sim_hours
+        view = build_view(env)
+        return HelixDeskObservation(
+            desk=view,
+            text=render_text(view),
+            vector=obs.tolist(),
+            action_mask=info["action_mask"].tolist(),
+            reward_components=info["reward_components"],
+            reward_raw=info["reward_raw"],
+            applied_action=_applied(info["applied_action"], env.config.env.n_employees),
+            task=self._task,
+            grade=self._grade,
+            reward=reward,
+            done=self._state.done,
+        )
+
+
+def _applied(codes: np.ndarray, n_employees: int) -> HelixAction | None:
+    """The applied action by name; None at reset (where the env reports all -1)."""
+    if codes.min() < 0:
+        return None
+    return HelixAction.from_array(codes, n_employees)
+
+
+def _grade(task_id: str, env: HelixDeskEnv) -> Grade:
+    task = get_task(task_id)
+    return Grade(task=task_id, score=task.score_log(env.event_log), parts=task.parts(env.event_log))

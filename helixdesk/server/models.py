@@ -1,0 +1,234 @@
+"""Wire types of the HelixDesk OpenEnv server: action, observation, state and HTTP bodies.
+
+The action's four fields accept the seed's names or integer codes and are normalised to
+names by :class:`helixdesk.models.HelixAction`, so the server, the Gymnasium face and the LLM
+agent share one definition of a valid action. An integer assignment ``i`` means
+``employee_i``; ``no_assignment`` is sent by name (its MultiDiscrete code depends on the team
+size). The observation carries only what an agent may see (the desk view of
+:mod:`helixdesk.text_view`, the observation vector and the action mask); the episode's grade
+appears once the episode is over.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from helixdesk.models import Classification, HelixAction, Priority, Secondary
+from helixdesk.server.openenv_api import Action, Observation, State
+from helixdesk.spaces import ACTION_DIMS, CLASSIFICATIONS, PRIORITIES, SECONDARY_ACTIONS
+from helixdesk.tasks import TASK_IDS
+from helixdesk.text_view import DeskView
+
+_VALID_ACTION = dict(
+    zip(ACTION_DIMS, ("query", "normal", "no_assignment", "none"), strict=True)
+)
+_ASSIGNMENT_NAME = r"^(employee_(0|[1-9][0-9]*)|no_assignment)$"
+
+
+def _name_or_code(names: tuple[str, ...]) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": list(names)},
+                {"type": "integer", "minimum": 0, "maximum": len(names) - 1},
+            ]
+        }
+    )
+
+
+def _normalised(field: str, value: object) -> str:
+    """``value`` for ``field`` as HelixAction names it; ValueError with HelixAction's reason."""
+    try:
+        action = HelixAction.model_validate({**_VALID_ACTION, field: value})
+    except ValidationError as error:
+        reasons = (e["msg"].removeprefix("Value error, ") for e in error.errors())
+        raise ValueError("; ".join(reasons)) from None
+    name: str = getattr(action, field)
+    return name
+
+
+class HelixDeskAction(Action):
+    """One triage decision, by name or integer code (see the module docstring)."""
+
+    classification: Annotated[Classification, _name_or_code(CLASSIFICATIONS)] = Field(
+        description="query, complaint or flag_for_review (or code 0..2); flagging forces "
+        "normal priority, no assignment and no secondary action"
+    )
+    priority: Annotated[Priority, _name_or_code(PRIORITIES)] = Field(
+        description="critical, high, medium or normal (or code 0..3); orders complaints"
+    )
+    assignment: Annotated[
+        str,
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "pattern": _ASSIGNMENT_NAME},
+                    {"type": "integer", "minimum": 0},
+                ]
+            }
+        ),
+    ] = Field(
+        description="employee_<i> (or the integer i) or no_assignment; valid employees are "
+        "listed in the observation's desk.choices"
+    )
+    secondary: Annotated[Secondary, _name_or_code(SECONDARY_ACTIONS)] = Field(
+        description="auto_reply_from_kb, alert_gm or none (or code 0..2)"
+    )
+
+    @field_validator(*ACTION_DIMS, mode="before")
+    @classmethod
+    def _to_name(cls, value: object, info: ValidationInfo) -> str:
+        assert info.field_name is not None
+        return _normalised(info.field_name, value)
+
+    def to_codes(self, n_employees: int) -> np.ndarray:
+        """The ``int64[4]`` MultiDiscrete action for a team of ``n_employees``."""
+        return self.named().to_array(n_employees)
+
+    def named(self) -> HelixAction:
+        return HelixAction.model_validate(self.model_dump(include=set(ACTION_DIMS)))
+
+    @classmethod
+    def from_codes(cls, codes: Any, n_employees: int) -> HelixDeskAction:
+        """Name a MultiDiscrete action (as agents such as RuleAgent return it)."""
+        return cls.model_validate(
+            HelixAction.from_array(np.asarray(codes), n_employees).model_dump()
+        )
+
+
+class Grade(BaseModel):
+    """The grade of a finished episode, computed from its event log (ground truth)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: str = Field(description="Task id the episode was played under")
+    score: float = Field(ge=0.0, le=1.0, description="The task's score in [0, 1]")
+    parts: dict[str, float] = Field(description="The named sub-scores the score combines")
+
+
+class HelixDeskObservation(Observation):
+    """What the agent sees after ``reset`` or ``step`` (reward and done come with it)."""
+
+    desk: DeskView = Field(
+        description="The email to triage (text and signals), queue, team, SLA, trends and "
+        "the valid choices for each action field"
+    )
+    text: str = Field(description="The desk view as plain text, ready for an LLM prompt")
+    vector: list[float] = Field(
+        description="The Gymnasium observation vector (float32 values; 42 for the default "
+        "config)"
+    )
+    action_mask: list[bool] = Field(
+        description="Advisory mask over the flattened choices (employees at capacity, "
+        "auto-reply without a KB article); every action stays legal"
+    )
+    reward_components: dict[str, float] = Field(
+        description="This step's value of each of the twelve reward components"
+    )
+    reward_raw: float = Field(description="Sum of the components before clipping")
+    applied_action: HelixAction | None = Field(
+        description="The action as applied after the flag-for-review rule (None at reset)"
+    )
+    task: str | None = Field(description="Task id of the episode; None for the default config")
+    grade: Grade | None = Field(
+        description="The episode's grade, on the final observation of a task episode"
+    )
+
+
+class HelixDeskState(State):
+    """Episode bookkeeping (no ground truth)."""
+
+    task: str | None = Field(default=None, description="Task id; None for the default config")
+    seed: int | None = Field(default=None, description="Seed of the last reset, if any")
+    done: bool = Field(default=False, description="The episode is over (truncated)")
+    email_index: int = Field(default=0, description="Index of the email awaiting triage")
+    emails_total: int = Field(default=0, description="Emails in the episode")
+    sim_hours: float = Field(default=0.0, description="Simulated hours since the shift began")
+    cumulative_reward: float = Field(default=0.0, description="Sum of the step rewards so far")
+
+
+# -- HTTP bodies and replies ---------------------------------------------------------------
+
+
+class ResetOptions(BaseModel):
+    """Options of ``reset`` (HTTP body fields and WebSocket ``reset`` data alike)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int | None = Field(
+        default=None, ge=0, strict=True, description="Seed of the episode's inbox"
+    )
+    task: str | None = Field(
+        default=None, description=f"Task scenario, one of {', '.join(TASK_IDS)}; default config"
+    )
+    episode_id: str | None = Field(
+        default=None, max_length=255, description="Your id for the episode (default: random)"
+    )
+
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, task: str | None) -> str | None:
+        if task is not None and task not in TASK_IDS:
+            raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASK_IDS)}")
+        return task
+
+
+class ResetRequest(ResetOptions):
+    """``POST /reset`` body: the reset options, optionally reusing an open session."""
+
+    session_id: str | None = Field(
+        default=None, description="Reset this open session instead of opening a new one"
+    )
+
+
+class SessionRequest(BaseModel):
+    """A body naming one session."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: str = Field(description="The id returned by POST /reset")
+
+
+class StepRequest(SessionRequest):
+    """``POST /step`` body."""
+
+    action: HelixDeskAction = Field(description="The triage decision for the current email")
+
+
+class EpisodeResponse(BaseModel):
+    """Reply of ``POST /reset`` and ``POST /step``; the same data as a WebSocket reply."""
+
+    session_id: str = Field(description="Pass it to /step, /state and /grader")
+    observation: dict[str, Any] = Field(
+        description="HelixDeskObservation fields except reward and done (see GET /schema)"
+    )
+    reward: float | None = Field(description="Reward of the step (None after reset)")
+    done: bool = Field(description="The episode is over; /grader can grade it")
+
+
+class TaskInfo(BaseModel):
+    """One graded task."""
+
+    id: str = Field(description="Task id, the value of reset's task")
+    difficulty: str = Field(description="easy, medium, hard or expert")
+    description: str = Field(description="What is played and how it is scored")
+    emails: int = Field(description="Emails (steps) per episode")
+    choices: dict[str, list[str]] = Field(description="Valid names for each action field")
+
+
+class TasksResponse(BaseModel):
+    """``GET /tasks``: the tasks and how to act in them."""
+
+    tasks: list[TaskInfo] = Field(description="The graded tasks")
+    action_schema: dict[str, Any] = Field(description="JSON schema of the action")

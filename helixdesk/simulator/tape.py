@@ -1,0 +1,56 @@
+"""The episode tape: everything random about one episode, drawn once at reset.
+
+One generator call draws a block of uniforms (:mod:`helixdesk.simulator.uniforms`); the
+compiled :func:`build_tape` turns it into the surge table, the email table, the start hour
+and the end of the shift. Same generator state ⇒ same tape, on every face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from helixdesk.config import HelixConfig
+from helixdesk.simulator.clock import start_hour
+from helixdesk.simulator.email_gen import E_COLUMNS, draw_emails
+from helixdesk.simulator.state import MAX_SURGES, SC_END_TIME, SC_START_HOUR, SG_COLUMNS
+from helixdesk.simulator.trend_watchdog import draw_surges
+from helixdesk.simulator.uniforms import G_START, draw_uniforms, tape_params
+
+
+@dataclass(frozen=True)
+class Tape:
+    """One episode's tape (ground truth: for graders, tests and renderers, not agents)."""
+
+    emails: np.ndarray
+    surges: np.ndarray
+    start_hour: float
+    end_time: float
+
+
+@njit(cache=True)
+def build_tape(
+    uniforms: np.ndarray,
+    g: np.ndarray,
+    tape: np.ndarray,
+    emails: np.ndarray,
+    surges: np.ndarray,
+    scalars: np.ndarray,
+) -> None:
+    """Write one episode's surges, emails, start hour and end time from its uniforms."""
+    draw_surges(g, tape, surges)
+    scalars[SC_END_TIME] = draw_emails(uniforms, surges, tape, emails)
+    scalars[SC_START_HOUR] = start_hour(g[G_START])
+
+
+def draw_tape(rng: np.random.Generator, config: HelixConfig) -> Tape:
+    """A standalone tape (the env draws its tapes straight into its state arrays)."""
+    n = config.env.episode_emails
+    uniforms, g = draw_uniforms(rng, n)
+    emails = np.zeros((n, E_COLUMNS))
+    surges = np.zeros((MAX_SURGES, SG_COLUMNS))
+    scalars = np.zeros(max(SC_END_TIME, SC_START_HOUR) + 1)
+    build_tape(uniforms, g, tape_params(config), emails, surges, scalars)
+    return Tape(emails, surges, float(scalars[SC_START_HOUR]), float(scalars[SC_END_TIME]))

@@ -1,0 +1,137 @@
+"""A small OpenAI-compatible chat server on loopback, for tests of the LLM paths.
+
+The real ``openai`` client talks to it over HTTP (``POST /v1/chat/completions``). Each
+request is recorded, and ``FakeOpenAI.script(request, number)`` decides the reply from the
+request's JSON body and its 0-based number: the content, the HTTP status and a delay. The
+default script, :func:`triage_reply`, reads the desk text in the prompt and answers a sensible
+decision, so whole episodes can be played.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from helixdesk.spaces import ACTION_DIMS
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer: message content (status 200) or an error status."""
+
+    content: str | None = ""
+    status: int = 200
+    delay_s: float = 0.0
+
+
+Script = Callable[[dict[str, Any], int], Reply]
+
+
+def action_json(*names: str) -> str:
+    return json.dumps(dict(zip(ACTION_DIMS, names, strict=True)))
+
+
+def triage_reply(request: dict[str, Any], number: int) -> Reply:
+    """Keyword → critical complaint; KB article → auto-reply; else a query, round-robin."""
+    desk = request["messages"][1]["content"]
+    employee = f"employee_{number % 5}"
+    if "escalation keyword YES" in desk:
+        return Reply(action_json("complaint", "critical", employee, "none"))
+    if "KB article available" in desk:
+        return Reply(action_json("query", "normal", "no_assignment", "auto_reply_from_kb"))
+    return Reply(action_json("query", "normal", employee, "none"))
+
+
+def constant(*replies: Reply) -> Script:
+    """Replies in turn; the last one repeats."""
+    return lambda request, number: replies[min(number, len(replies) - 1)]
+
+
+class FakeOpenAI:
+    """The server's state: the script, and every request (body, headers) and reply so far."""
+
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}/v1"
+        self.script: Script = triage_reply
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.replies: list[Reply] = []
+        self._lock = threading.Lock()
+
+    def record(self, body: dict[str, Any], headers: dict[str, str]) -> Reply:
+        with self._lock:
+            number = len(self.requests)
+            self.requests.append(body)
+            self.headers.append(headers)
+        reply = self.script(body, number)
+        self.replies.append(reply)
+        return reply
+
+
+def _completion(body: dict[str, Any], content: str | None) -> dict[str, Any]:
+    message = {"role": "assistant", "content": content}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body.get("model", "fake"),
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    fake: FakeOpenAI
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path != "/v1/chat/completions":
+            self._send(404, {"error": {"message": f"no route {self.path}"}})
+            return
+        reply = self.server.fake.record(body, {k.lower(): v for k, v in self.headers.items()})
+        time.sleep(reply.delay_s)
+        if reply.status == 200:
+            self._send(200, _completion(body, reply.content))
+        else:
+            error = {"message": f"scripted failure {reply.status}", "type": "server_error"}
+            self._send(reply.status, {"error": error})
+
+    def _send(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client timed out and hung up: expected in timeout tests
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the per-request log."""
+
+
+@contextmanager
+def serve_fake_openai() -> Iterator[FakeOpenAI]:
+    """Run a :class:`FakeOpenAI` on a free loopback port for the duration of the block."""
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.fake = FakeOpenAI(server.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server.fake
+    finally:
+        server.shutdown()
+        server.server_close()
