@@ -7,9 +7,10 @@ Usage::
     python bench/run.py --json out.json
 
 Measures CartPole-v1 via ``gym.make`` (random actions) as the yardstick, the HelixDesk single
-env via ``gym.make`` (random actions), the per-step time of a 20 000-email episode relative to
-the default 100-email one (flatness: state must stay bounded), ``import helixdesk`` time in a
-fresh interpreter, and the process's peak RSS.
+env via ``gym.make`` (random actions), the native vector env via ``gym.make_vec`` at several
+batch sizes (env-steps/s with random actions, autoresets included), the per-step time of a
+20 000-email episode relative to the default 100-email one (flatness: state must stay
+bounded), ``import helixdesk`` time in a fresh interpreter, and the process's peak RSS.
 """
 
 from __future__ import annotations
@@ -23,14 +24,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 import helixdesk
 
 REPEATS = 3
+VECTOR_SIZES = (1, 64, 1024, 4096)
 
 
 def median_of(measure: Callable[[], float]) -> float:
@@ -48,6 +52,22 @@ def env_steps_per_second(env: gym.Env, steps: int, seed: int = 0) -> float:
         if terminated or truncated:
             env.reset()
     return steps / (time.perf_counter() - start)
+
+
+def vector_steps_per_second(num_envs: int, env_steps: int) -> float:
+    """Random-action env-steps per second of the native vector env, autoresets included."""
+    envs = gym.make_vec(
+        helixdesk.ENV_ID, num_envs=num_envs, vectorization_mode="vector_entry_point"
+    )
+    envs.reset(seed=0)
+    batches = max(20, env_steps // num_envs)
+    rng = np.random.default_rng(0)
+    actions = rng.integers(0, [3, 4, 6, 3], size=(min(batches, 64), num_envs, 4))
+    envs.step(actions[0])  # compile / warm the kernels before timing
+    start = time.perf_counter()
+    for i in range(batches):
+        envs.step(actions[i % len(actions)])
+    return batches * num_envs / (time.perf_counter() - start)
 
 
 def long_episode_ratio(steps: int) -> float:
@@ -82,21 +102,26 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run(quick: bool) -> dict[str, float]:
+def run(quick: bool) -> dict[str, Any]:
     steps = 5_000 if quick else 50_000
     cartpole = gym.make("CartPole-v1")
     single = gym.make(helixdesk.ENV_ID)
     env_steps_per_second(single, 200)  # compile / warm the numba kernels before timing
+    vector_steps = steps * 20
     return {
         "cartpole_sps": median_of(lambda: env_steps_per_second(cartpole, steps)),
         "single_sps": median_of(lambda: env_steps_per_second(single, steps)),
+        "vector_sps": {
+            str(n): median_of(lambda n=n: vector_steps_per_second(n, vector_steps))
+            for n in VECTOR_SIZES
+        },
         "long_episode_ratio": median_of(lambda: long_episode_ratio(min(steps, 5_000))),
         "import_s": median_of(import_seconds),
         "peak_rss_mb": peak_rss_mb(),
     }
 
 
-def report(results: dict[str, float]) -> Table:
+def report(results: dict[str, Any]) -> Table:
     table = Table(title="HelixDesk benchmark (median of 3, this machine, this run)")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -104,6 +129,9 @@ def report(results: dict[str, float]) -> Table:
     table.add_row("HelixDesk single env via gym.make, steps/s", f"{results['single_sps']:,.0f}")
     ratio = results["single_sps"] / results["cartpole_sps"]
     table.add_row("  single env / CartPole", f"{ratio:.2f}x")
+    for size, sps in results["vector_sps"].items():
+        table.add_row(f"HelixDesk vector env, B={size}, env-steps/s", f"{sps:,.0f}")
+        table.add_row("  / CartPole", f"{sps / results['cartpole_sps']:.1f}x")
     table.add_row(
         "per-step time, 20 000-email vs 100-email episode", f"{results['long_episode_ratio']:.2f}x"
     )

@@ -6,14 +6,20 @@
     import helixdesk  # noqa: F401
 
     env = gym.make("helixdesk/HelixDesk-v0")
+    envs = gym.make_vec("helixdesk/HelixDesk-v0", num_envs=1024,
+                        vectorization_mode="vector_entry_point")  # native batched env
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from gymnasium.envs.registration import register, registry
 
 from helixdesk.config import ConfigError, HelixConfig, load_config
-from helixdesk.env import HelixDeskEnv
+
+if TYPE_CHECKING:
+    from helixdesk.env import HelixDeskEnv
 
 ENV_ID = "helixdesk/HelixDesk-v0"
 
@@ -23,4 +29,18 @@ __version__ = "0.1.0"
 if ENV_ID not in registry:
     # Horizon enforcement stays inside the env (it reports truncation itself), so the id's
     # max_episode_steps is left unset: a config with a different episode length just works.
-    register(id=ENV_ID, entry_point="helixdesk.env:HelixDeskEnv")
+    register(
+        id=ENV_ID,
+        entry_point="helixdesk.env:HelixDeskEnv",
+        vector_entry_point="helixdesk.vector:HelixDeskVectorEnv",
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # The env pulls in numba and the compiled kernels; load it on first use so that
+    # `import helixdesk` (and the id registration) stays cheap.
+    if name == "HelixDeskEnv":
+        from helixdesk.env import HelixDeskEnv
+
+        return HelixDeskEnv
+    raise AttributeError(f"module 'helixdesk' has no attribute {name!r}")

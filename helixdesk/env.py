@@ -11,20 +11,14 @@ import numpy as np
 
 from helixdesk.config import HelixConfig, load_config
 from helixdesk.rewards import COMPONENTS, components_dict
-from helixdesk.simulator import knowledge_base
 from helixdesk.simulator.batch import BatchSimulator
-from helixdesk.simulator.email_gen import E_CATEGORY, E_TOPIC
 from helixdesk.simulator.email_text import RenderedEmail, render_email
 from helixdesk.simulator.events import EventLog
-from helixdesk.simulator.state import SC_EMAIL, SC_TIME, SV_QLEN
+from helixdesk.simulator.state import SC_EMAIL, SC_TIME
 from helixdesk.simulator.tape import Tape
 from helixdesk.spaces import (
-    ACTION_DIMS,
-    FLAG_FOR_REVIEW,
-    NO_SECONDARY,
-    NORMAL,
-    action_dim_names,
     action_space,
+    check_actions,
     layout_for,
     observation_space,
 )
@@ -165,6 +159,9 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self._tape: Tape | None = None
         self._done = False
         self._action = np.zeros((1, 4), dtype=np.int64)
+        self._nvec_list = self._nvec.tolist()
+        self._n_emails = self.config.env.episode_emails
+        self._out = self._sim.out
         self.event_log = EventLog()
 
     # -- Gymnasium API ---------------------------------------------------------------------
@@ -173,13 +170,13 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        self._sim.reset(0, self.np_random)
+        self._sim.reset([0], [self.np_random])
         self._tape = self._sim.tape(0)
         self._done = False
         self.event_log = EventLog()
         self._collect_events()
         zero = dict.fromkeys(COMPONENTS, 0.0)
-        return self._sim.obs[0].copy(), self._info(zero, 0.0, np.full(4, -1, dtype=np.int64))
+        return self._out.obs[0].copy(), self._info(zero, 0.0, np.full(4, -1, dtype=np.int64))
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         if self._tape is None:
@@ -189,11 +186,11 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self._action[0] = self._checked_action(action)
         self._sim.step(self._action)
         self._collect_events()
-        applied = self._applied_action(self._action[0])
+        out = self._out
         components = components_dict(self._sim.state.counts[0], self._sim.model.values)
-        self._done = int(self._sim.state.scalars[0, SC_EMAIL]) >= self.config.env.episode_emails
-        info = self._info(components, float(self._sim.raw_rewards[0]), applied)
-        return self._sim.obs[0].copy(), float(self._sim.rewards[0]), False, self._done, info
+        self._done = self._sim.state.scalars[0, SC_EMAIL] >= self._n_emails
+        info = self._info(components, float(out.raw_rewards[0]), out.applied[0].copy())
+        return out.obs[0].copy(), float(out.rewards[0]), False, self._done, info
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":
@@ -211,18 +208,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         the auto-reply when the KB has no entry for this email's topic. Masked choices stay
         legal (a full employee bounces the ticket to nobody; a failed auto-reply is rated 1–2).
         """
-        mask = np.ones(int(self._nvec.sum()), dtype=bool)
-        start = int(self._nvec[0] + self._nvec[1])
-        loads = self._sim.state.servers[0, : self._n_employees, SV_QLEN]
-        mask[start : start + self._n_employees] = loads < self.config.env.employee_capacity
-        email = self.email_index
-        if email < self.config.env.episode_emails:
-            row = self._sim.emails[0, email]
-            covered = knowledge_base.has_answer(
-                self._sim.state.kb[0], int(row[E_CATEGORY]), int(row[E_TOPIC])
-            )
-            mask[start + self._n_employees + 1] = covered
-        return mask
+        return self._out.masks[0].copy()
 
     @property
     def records_events(self) -> bool:
@@ -243,7 +229,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     @property
     def last_observation(self) -> np.ndarray:
         """The most recent observation (a view: do not modify)."""
-        return self._sim.obs[0]
+        return self._out.obs[0]
 
     @property
     def sim_hours(self) -> float:
@@ -258,32 +244,15 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _checked_action(self, action: Any) -> np.ndarray:
+    def _checked_action(self, action: Any) -> list[int]:
         values = np.asarray(action)
-        if values.shape != (4,):
-            raise ValueError(
-                f"action must have shape (4,) = {ACTION_DIMS}, got shape {values.shape}"
-            )
-        integral = values.dtype.kind in "iub" or (
-            values.dtype.kind == "f" and bool(np.all(np.mod(values, 1) == 0))
-        )
-        if not integral:
-            raise ValueError(f"action must hold integers, got {values.tolist()}")
-        values = values.astype(np.int64)
-        bad = (values < 0) | (values >= self._nvec)
-        if bad.any():
-            dim = int(np.flatnonzero(bad)[0])
-            names = action_dim_names(self.config)[dim]
-            raise ValueError(
-                f"action[{dim}] ({ACTION_DIMS[dim]}) must be in 0..{self._nvec[dim] - 1} "
-                f"({', '.join(names)}), got {values[dim]}"
-            )
-        return values
-
-    def _applied_action(self, action: np.ndarray) -> np.ndarray:
-        if action[0] == FLAG_FOR_REVIEW:
-            return np.array([FLAG_FOR_REVIEW, NORMAL, self._n_employees, NO_SECONDARY])
-        return action.copy()
+        if values.dtype.kind not in "iu" or values.shape != (4,):
+            values = check_actions(values, self._nvec, self.config)
+        codes = values.tolist()
+        # Plain-int comparisons: the per-step fast path (numpy reductions cost microseconds).
+        if not all(0 <= code < size for code, size in zip(codes, self._nvec_list, strict=True)):
+            check_actions(values, self._nvec, self.config)  # raises with the details
+        return codes
 
     def _collect_events(self) -> None:
         if self._record_events:

@@ -124,3 +124,28 @@ def action_dim_names(config: HelixConfig) -> tuple[tuple[str, ...], ...]:
         assignment_names(config.env.n_employees),
         SECONDARY_ACTIONS,
     )
+
+
+def check_actions(actions: np.ndarray, nvec: np.ndarray, config: HelixConfig) -> np.ndarray:
+    """Validate one action ``(4,)`` or a batch ``(n, 4)``; return it as int64.
+
+    Raises ``ValueError`` naming the first offending dimension, its range and its choices.
+    """
+    values = np.asarray(actions)
+    if values.ndim == 0 or values.shape[-1] != len(ACTION_DIMS):
+        raise ValueError(f"action must have shape (4,) = {ACTION_DIMS}, got shape {values.shape}")
+    if values.dtype.kind not in "iub" and not (
+        values.dtype.kind == "f" and bool(np.all(np.mod(values, 1) == 0))
+    ):
+        raise ValueError(f"action must hold integers, got {values.tolist()}")
+    values = values.astype(np.int64)
+    bad = (values < 0) | (values >= nvec)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        dim = int(where[-1])
+        names = action_dim_names(config)[dim]
+        raise ValueError(
+            f"action[{dim}] ({ACTION_DIMS[dim]}) must be in 0..{nvec[dim] - 1} "
+            f"({', '.join(names)}), got {values[tuple(where)]}"
+        )
+    return values

@@ -200,9 +200,18 @@ def test_llm_agent__server_errors_are_retried_then_reported(fake: FakeOpenAI, de
     agent = _agent(env, fake, max_retries=1)
     with pytest.raises(LLMCallError, match="500"):
         agent.act(obs, info)
-    assert len(fake.requests) == 2  # one request and one bounded retry
-    assert (agent.calls, agent.failures) == (1, 1)
+    assert len(fake.requests) == agent.calls == 2  # one request and one bounded retry
+    assert agent.failures == 1
     assert agent.last_error is not None and "InternalServerError" in agent.last_error
+    assert "after 2 attempt(s)" in agent.last_error
+
+
+def test_llm_agent__client_errors_are_not_retried(fake: FakeOpenAI, desk: Desk) -> None:
+    env, obs, info = desk
+    fake.script = constant(Reply(status=401))
+    with pytest.raises(LLMCallError, match="AuthenticationError"):
+        _agent(env, fake, max_retries=2).act(obs, info)
+    assert len(fake.requests) == 1
 
 
 def test_llm_agent__a_transient_error_is_retried(fake: FakeOpenAI, desk: Desk) -> None:
@@ -226,15 +235,15 @@ def test_llm_agent__timeout_is_reported(fake: FakeOpenAI, desk: Desk) -> None:
 
 def test_llm_agent__deadline_bounds_the_requests(fake: FakeOpenAI, desk: Desk) -> None:
     env, obs, info = desk
-    agent = _agent(env, fake, deadline=time.monotonic() - 1.0)
+    agent = _agent(env, fake, max_retries=2, deadline=time.monotonic() - 1.0)
     with pytest.raises(LLMCallError, match="time budget"):
         agent.act(obs, info)
     assert fake.requests == []
     fake.script = constant(Reply(VALID, delay_s=2.0))
     agent.deadline = time.monotonic() + 0.4
     start = time.monotonic()
-    with pytest.raises(LLMCallError, match="Timeout"):
-        agent.act(obs, info)
+    with pytest.raises(LLMCallError, match=r"time budget exhausted.*Timeout"):
+        agent.act(obs, info)  # a timed-out attempt, a back-off cut short, then no more
     assert time.monotonic() - start < 1.0
 
 

@@ -9,11 +9,10 @@ fields, their choices and the house rules, and the desk rendered by
 names or integer codes, case and spacing, ``employee N``, a few unambiguous aliases).
 
 Failures are reported, never hidden: ``act`` raises :class:`LLMCallError` when the API fails
-after the client's bounded retries or the time budget has run out, and
-:class:`LLMActionError` when the reply is unusable even after one corrective retry that
-quotes the problem back to the model. The agent counts ``calls`` (chat requests) and
-``failures`` (decisions that raised) and keeps ``last_error``; it never falls back to another
-policy.
+after bounded retries or the time budget has run out, and :class:`LLMActionError` when the
+reply is unusable even after one corrective retry that quotes the problem back to the model.
+The agent counts ``calls`` (chat requests, retries included) and ``failures`` (decisions
+that raised) and keeps ``last_error``; it never falls back to another policy.
 
 Configuration: the model comes from the argument, else ``MODEL_NAME``, else ``gpt-4o``; the
 base URL from the argument, else ``API_BASE_URL``, else the OpenAI client's default; the key
@@ -23,6 +22,7 @@ from the argument, else ``API_KEY``, ``HF_TOKEN``, ``OPENAI_API_KEY`` (first one
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -47,6 +47,8 @@ DEFAULT_MODEL = "gpt-4o"
 KEY_VARIABLES = ("API_KEY", "HF_TOKEN", "OPENAI_API_KEY")
 MAX_REPLY_TOKENS = 200
 MAX_QUOTED_REPLY = 300
+BACKOFF_S = 0.5  # first retry delay, doubled on each further retry
+RETRY_STATUSES = (408, 409, 429)
 
 # Unambiguous shorthand a model may use, per field (after lower-casing, spaces → "_").
 ALIASES: dict[str, dict[str, str]] = {
@@ -214,9 +216,10 @@ def parse_action(reply: str, n_employees: int) -> np.ndarray:
 class LLMAgent(BaseAgent):
     """Triage by a chat model; see the module docstring for what it reads and raises.
 
-    ``deadline`` (a ``time.monotonic()`` value, optional) bounds the agent's total API time:
-    each request's timeout is shrunk so that it and its retries end by the deadline, and
-    past it ``act`` raises :class:`LLMCallError` without calling the API.
+    Each request gets ``timeout_s`` seconds; connection errors, timeouts, 408/409/429 and 5xx
+    answers are retried up to ``max_retries`` times with exponential back-off. ``deadline``
+    (a ``time.monotonic()`` value, optional) bounds it all: no attempt or pause runs past
+    it, and once it has passed ``act`` raises :class:`LLMCallError` without calling the API.
     """
 
     name = "llm"
@@ -248,7 +251,7 @@ class LLMAgent(BaseAgent):
             api_key=self.config.api_key,
             base_url=self.config.base_url,
             timeout=timeout_s,
-            max_retries=max_retries,
+            max_retries=0,  # retried here, so that every attempt and pause fits the deadline
         )
 
     @property
@@ -291,32 +294,54 @@ class LLMAgent(BaseAgent):
             ) from exc
 
     def _complete(self, messages: list[ChatCompletionMessageParam]) -> str:
-        """The text of one chat completion (empty if the model sent none)."""
+        """The text of one chat completion (empty if the model sent none), with retries."""
         openai = _openai_module()
-        timeout = self._request_timeout()
-        self.calls += 1
-        try:
-            response = self._client.chat.completions.create(
-                model=self.config.model,
-                messages=messages,
-                temperature=self.temperature,
-                max_tokens=MAX_REPLY_TOKENS,
-                timeout=timeout,
-            )
-        except openai.OpenAIError as exc:
-            raise LLMCallError(
-                f"chat request to model {self.config.model!r} failed (retries allowed: "
-                f"{self.max_retries}): {type(exc).__name__}: {exc}"
-            ) from exc
-        if not response.choices:
-            raise LLMCallError(f"model {self.config.model!r} returned no choices")
-        return response.choices[0].message.content or ""
+        attempts, last_error = 0, None
+        while True:
+            timeout = self._attempt_timeout(last_error)
+            attempts += 1
+            self.calls += 1
+            try:
+                response = self._client.chat.completions.create(
+                    model=self.config.model,
+                    messages=messages,
+                    temperature=self.temperature,
+                    max_tokens=MAX_REPLY_TOKENS,
+                    timeout=timeout,
+                )
+            except openai.OpenAIError as exc:
+                last_error = f"{type(exc).__name__}: {exc}"
+                if attempts > self.max_retries or not _retryable(openai, exc):
+                    raise LLMCallError(
+                        f"chat request to model {self.config.model!r} failed after {attempts} "
+                        f"attempt(s): {last_error}"
+                    ) from exc
+                self._back_off(attempts)
+            else:
+                if not response.choices:
+                    raise LLMCallError(f"model {self.config.model!r} returned no choices")
+                return response.choices[0].message.content or ""
 
-    def _request_timeout(self) -> float:
-        """Per-attempt timeout: ``timeout_s``, shrunk so all attempts end by the deadline."""
-        if self.deadline is None:
-            return self.timeout_s
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise LLMCallError("time budget exhausted before the chat request")
-        return min(self.timeout_s, remaining / (self.max_retries + 1))
+    def _seconds_left(self) -> float:
+        return math.inf if self.deadline is None else self.deadline - time.monotonic()
+
+    def _attempt_timeout(self, last_error: str | None) -> float:
+        """``timeout_s``, cut to what is left before the deadline (none left: an error)."""
+        left = self._seconds_left()
+        if left <= 0:
+            after = f" (last error: {last_error})" if last_error else ""
+            raise LLMCallError(f"time budget exhausted before the chat request{after}")
+        return min(self.timeout_s, left)
+
+    def _back_off(self, attempts: int) -> None:
+        """Exponential back-off before a retry, never sleeping past the deadline."""
+        delay = BACKOFF_S * 2 ** (attempts - 1)
+        time.sleep(max(0.0, min(delay, self._seconds_left())))
+
+
+def _retryable(openai: Any, exc: Exception) -> bool:
+    """Connection errors, timeouts, 408, 409, 429 and 5xx are worth another attempt."""
+    if isinstance(exc, openai.APIConnectionError):
+        return True
+    status = getattr(exc, "status_code", None) if isinstance(exc, openai.APIStatusError) else None
+    return status is not None and (status in RETRY_STATUSES or status >= 500)

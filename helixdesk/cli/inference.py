@@ -20,10 +20,13 @@ only the contract's lines, per task in ``helixdesk.tasks.TASK_IDS`` order::
 * When a step fails (the LLM call fails after its bounded retries, the reply stays unusable
   after a corrective retry, the time budget is spent, or anything else raises), that step is
   printed with ``action=null reward=0.00 done=true error=<the error, on one line>``. No action
-  is applied and nothing falls back to another agent: the episode stops there and ``[END]``
-  grades the partial episode with ``success=false``. ``success=true`` means the episode ran
-  to its end without an error. ``steps`` counts the ``[STEP]`` lines; ``rewards`` has one
-  value per line. ``[END]`` is printed even when the run is interrupted.
+  is applied and nothing falls back to another agent: the episode stops there, and ``[END]``
+  says ``success=false`` with the floor score 0.001. An unfinished episode is no graded run
+  of the task; grading what was played would reward stopping early (an empty ``hard``
+  episode grades 0.333). ``success=true`` means the episode ran to its end without an error.
+  ``steps`` counts the ``[STEP]`` lines; ``rewards`` has one value per line. ``[END]`` is
+  printed even when the run is interrupted. Unexpected errors (not the LLM's, not the
+  budget's) also print their traceback on stderr.
 * ``--time-budget-s`` (default 18 min) bounds the whole run, LLM requests included; once it
   is spent, the current and every remaining task end with an error step and ``[END]``.
 
@@ -37,11 +40,12 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from helixdesk.agents import BaseAgent, LLMAgent, RuleAgent
-from helixdesk.agents.llm_agent import LLMConfig, LLMConfigError, resolve_llm_config
+from helixdesk.agents.llm_agent import LLMConfig, LLMConfigError, LLMError, resolve_llm_config
 from helixdesk.env import HelixDeskEnv
 from helixdesk.models import HelixAction
 from helixdesk.tasks import TASK_IDS, TASKS
@@ -209,8 +213,10 @@ def run_task(task_id: str, runner: Runner, seed: int, deadline: float) -> bool:
         finished = True
     except Exception as exc:  # reported on the failing step's line, never swallowed
         trace.fail(exc)
+        if not isinstance(exc, (LLMError, TimeBudgetExhausted)):
+            traceback.print_exc()  # an unexpected failure: the full story goes to stderr
     finally:
-        trace.end(task.score_log(env.event_log), finished)
+        trace.end(task.score_log(env.event_log) if finished else SCORE_MIN, finished)
     return finished
 
 

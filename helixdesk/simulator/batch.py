@@ -7,13 +7,20 @@ to :meth:`BatchSimulator.reset`, so an episode depends only on its own seed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from helixdesk.config import HelixConfig
 from helixdesk.rewards import component_values
 from helixdesk.simulator.email_gen import E_COLUMNS
 from helixdesk.simulator.employee_sim import server_rates, skill_matrix
-from helixdesk.simulator.engine import reset_episode, step_batch
+from helixdesk.simulator.engine import (
+    reset_episodes,
+    reset_episodes_parallel,
+    step_batch,
+    step_batch_parallel,
+)
 from helixdesk.simulator.state import (
     SC_END_TIME,
     SC_START_HOUR,
@@ -22,10 +29,10 @@ from helixdesk.simulator.state import (
     BatchState,
     kernel_params,
 )
-from helixdesk.simulator.tape import Tape, build_tape
-from helixdesk.simulator.uniforms import draw_uniforms, tape_params
-from helixdesk.simulator.views import Model
-from helixdesk.spaces import CATEGORY_CODES, layout_for
+from helixdesk.simulator.tape import Tape
+from helixdesk.simulator.uniforms import block_size, tape_params
+from helixdesk.simulator.views import Model, Outputs
+from helixdesk.spaces import CATEGORY_CODES, action_nvec, layout_for
 
 
 def build_model(config: HelixConfig) -> Model:
@@ -43,7 +50,15 @@ def build_model(config: HelixConfig) -> Model:
 
 
 class BatchSimulator:
-    """``batch`` episodes advanced in lock-step by :meth:`step`."""
+    """``batch`` episodes advanced in lock-step by :meth:`step`.
+
+    After every :meth:`reset` / :meth:`step` the per-episode results are in ``out``
+    (observation, clipped and raw reward, the next email's action mask, the applied action)
+    and the step's component counts in ``state.counts``. From ``PARALLEL_FROM`` episodes on,
+    steps run on all CPU cores; below that the thread start-up would cost more than it saves.
+    """
+
+    PARALLEL_FROM = 64
 
     def __init__(self, config: HelixConfig, batch: int, record_events: bool = False) -> None:
         self.config = config
@@ -51,21 +66,30 @@ class BatchSimulator:
         self.state = BatchState.allocate(config, batch, record_events)
         self.state.servers[:, :, SV_RATE] = server_rates(config)
         self.emails = np.zeros((batch, config.env.episode_emails, E_COLUMNS))
-        self.obs = np.zeros((batch, layout_for(config).size), dtype=np.float32)
-        self.rewards = np.zeros(batch)
-        self.raw_rewards = np.zeros(batch)
+        nvec = action_nvec(config)
+        self.out = Outputs(
+            obs=np.zeros((batch, layout_for(config).size), dtype=np.float32),
+            rewards=np.zeros(batch),
+            raw_rewards=np.zeros(batch),
+            masks=np.ones((batch, int(nvec.sum())), dtype=np.bool_),
+            applied=np.zeros((batch, len(nvec)), dtype=np.int64),
+        )
         self._arrays = self.state.as_tuple()
         self._tape_params = tape_params(config)
+        self._step = step_batch_parallel if batch >= self.PARALLEL_FROM else step_batch
+        self._all = np.ones(batch, dtype=np.bool_)
+        self._blocks = np.empty((batch, block_size(config.env.episode_emails)))
 
-    def reset(self, b: int, rng: np.random.Generator) -> None:
-        """Draw a new tape for episode ``b`` from ``rng`` and start the episode."""
-        uniforms, g = draw_uniforms(rng, self.config.env.episode_emails)
-        state = self.state
-        build_tape(
-            uniforms, g, self._tape_params, self.emails[b], state.surges[b], state.scalars[b]
-        )
-        initial = self.config.knowledge_base.initial_entries_per_category
-        reset_episode(self._arrays, self.emails, self.model, b, initial, self.obs)
+    def reset(
+        self, indices: Sequence[int] | np.ndarray, rngs: Sequence[np.random.Generator]
+    ) -> None:
+        """Start a new episode in each slot ``indices[j]``, its tape drawn from ``rngs[j]``."""
+        indices = np.asarray(indices, dtype=np.int64)
+        blocks = self._blocks[: len(indices)]
+        for block, rng in zip(blocks, rngs, strict=True):
+            rng.random(out=block)
+        reset = reset_episodes_parallel if len(indices) >= self.PARALLEL_FROM else reset_episodes
+        reset(self._arrays, self.emails, self.model, self._tape_params, indices, blocks, self.out)
 
     def tape(self, b: int) -> Tape:
         """A copy of episode ``b``'s tape."""
@@ -77,14 +101,10 @@ class BatchSimulator:
             float(scalars[SC_END_TIME]),
         )
 
-    def step(self, actions: np.ndarray) -> None:
-        """Triage one email in every episode; results land in ``obs``/``rewards``/``state``."""
-        step_batch(
-            self._arrays,
-            self.emails,
-            self.model,
-            actions,
-            self.obs,
-            self.rewards,
-            self.raw_rewards,
-        )
+    def step(self, actions: np.ndarray, active: np.ndarray | None = None) -> None:
+        """Triage one email in every episode where ``active`` (default: all).
+
+        ``actions`` is int64 ``(batch, 4)``; rows of inactive episodes are ignored.
+        """
+        active = self._all if active is None else active
+        self._step(self._arrays, self.emails, self.model, actions, active, self.out)

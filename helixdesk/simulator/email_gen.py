@@ -121,19 +121,36 @@ def _normal(u1: float, u2: float) -> float:
 
 
 @njit(cache=True)
-def _category(u: np.ndarray, surges: np.ndarray, t: float, tape: np.ndarray) -> tuple[int, int]:
-    """(category, 1 + surge index if this email is one of the surge's extra ones, else 0)."""
-    n_categories = int(tape[TP_N_CATEGORIES])
-    weights = np.ones(n_categories)
-    surge_of = np.full(n_categories, -1)
+def _category(
+    u: np.ndarray, surges: np.ndarray, t: float, tape: np.ndarray, cumulative: np.ndarray
+) -> tuple[int, int]:
+    """(category, 1 + surge index if this email is one of the surge's extra ones, else 0).
+
+    Base shares are equal; an active surge multiplies its category's weight. ``cumulative``
+    is scratch space of one float per category.
+    """
+    boost = tape[TP_MULTIPLIER]
+    total = 0.0
+    for c in range(cumulative.shape[0]):
+        total += boost if _surge_of(surges, c, t) >= 0 else 1.0
+        cumulative[c] = total
+    category = _inverse_cdf(u[U_CATEGORY], cumulative)
+    surge = _surge_of(surges, category, t)
+    extra = surge >= 0 and u[U_EXTRA] < 1.0 - 1.0 / boost
+    return category, surge + 1 if extra else 0
+
+
+@njit(cache=True)
+def _surge_of(surges: np.ndarray, category: int, t: float) -> int:
+    """Index of the surge of ``category`` active at ``t``, or -1."""
     for s in range(surges.shape[0]):
-        if surges[s, SG_VALID] == 1.0 and surges[s, SG_START] <= t < surges[s, SG_END]:
-            category = int(surges[s, SG_CATEGORY])
-            weights[category] *= tape[TP_MULTIPLIER]
-            surge_of[category] = s
-    category = _inverse_cdf(u[U_CATEGORY], np.cumsum(weights))
-    extra = surge_of[category] >= 0 and u[U_EXTRA] < 1.0 - 1.0 / weights[category]
-    return category, surge_of[category] + 1 if extra else 0
+        if (
+            surges[s, SG_VALID] == 1.0
+            and int(surges[s, SG_CATEGORY]) == category
+            and surges[s, SG_START] <= t < surges[s, SG_END]
+        ):
+            return s
+    return -1
 
 
 @njit(cache=True)
@@ -221,9 +238,10 @@ def draw_emails(
     times = arrival_times(uniforms[:, U_GAP], surges, tape[TP_RATE], surge_extra_rate(tape))
     tier_cdf = tape[TP_TIER_CDF : TP_TIER_CDF + 3]
     topic_cdf = np.cumsum(1.0 / np.arange(1.0, tape[TP_TOPICS] + 1.0))
+    scratch = np.empty(int(tape[TP_N_CATEGORIES]))
     for i in range(n):
         u, row = uniforms[i], emails[i]
-        category, surge = _category(u, surges, times[i], tape)
+        category, surge = _category(u, surges, times[i], tape, scratch)
         row[E_ARRIVAL] = times[i]
         row[E_CATEGORY] = category
         row[E_SURGE] = surge

@@ -34,7 +34,6 @@ from helixdesk.simulator.email_gen import (
 )
 from helixdesk.simulator.events import KB_LEARNED, REOPENED, RESOLVED, emit
 from helixdesk.simulator.state import (
-    FREE,
     OPEN,
     P_EMPLOYEE_CAP,
     P_N_EMPLOYEES,
@@ -70,7 +69,13 @@ from helixdesk.simulator.state import (
     TK_STATUS,
     TK_WORK,
 )
-from helixdesk.simulator.tickets import mark_missed, to_pool
+from helixdesk.simulator.tickets import (
+    free_slot,
+    mark_missed,
+    remove_item,
+    to_pool,
+    watch_deadline,
+)
 
 CSAT_BASE = 4.3
 
@@ -100,43 +105,44 @@ def capacity(model, server: int) -> float:
 
 
 @njit(cache=True)
-def _next_waiting(tickets: np.ndarray, server: int) -> int:
+def _next_waiting(ep, server: int) -> int:
+    """The server's waiting ticket with the most urgent priority, earliest queued first."""
     best, best_priority, best_time = -1, np.inf, np.inf
-    for k in range(tickets.shape[0]):
-        row = tickets[k]
-        if row[TK_STATUS] != OPEN or row[TK_SERVER] != server or row[TK_IN_SERVICE] == 1.0:
+    for i in range(int(ep.servers[server, SV_QLEN])):
+        slot = ep.queues[server, i]
+        if ep.tickets[slot, TK_IN_SERVICE] == 1.0:
             continue
-        priority, queued = row[TK_PRIORITY], row[TK_QUEUED_AT]
+        priority, queued = ep.tickets[slot, TK_PRIORITY], ep.tickets[slot, TK_QUEUED_AT]
         if priority < best_priority or (priority == best_priority and queued < best_time):
-            best, best_priority, best_time = k, priority, queued
+            best, best_priority, best_time = slot, priority, queued
     return best
 
 
 @njit(cache=True)
 def start_next(ep, model, server: int, now: float) -> None:
     """Begin the server's most urgent waiting ticket, or go idle."""
-    slot = _next_waiting(ep.tickets, server)
+    slot = _next_waiting(ep, server)
     ep.servers[server, SV_CURRENT] = slot
     if slot < 0:
         return
-    row = ep.tickets[slot]
-    category = int(ep.emails[int(row[TK_EMAIL]), E_CATEGORY])
+    category = int(ep.emails[int(ep.tickets[slot, TK_EMAIL]), E_CATEGORY])
     overload = max(0.0, ep.servers[server, SV_QLEN] - model.params[P_OVERLOAD_THRESHOLD])
     rate = ep.servers[server, SV_RATE] * model.skills[server, category]
-    hours = row[TK_WORK] / rate * (1.0 + model.params[P_OVERLOAD_SLOWDOWN] * overload)
-    row[TK_IN_SERVICE] = 1.0
-    row[TK_STARTED_AT] = now
-    row[TK_DONE_AT] = now + hours
-    row[TK_RUSHED] = 1.0 if overload > 0.0 else 0.0
+    hours = ep.tickets[slot, TK_WORK] / rate * (1.0 + model.params[P_OVERLOAD_SLOWDOWN] * overload)
+    ep.tickets[slot, TK_IN_SERVICE] = 1.0
+    ep.tickets[slot, TK_STARTED_AT] = now
+    ep.tickets[slot, TK_DONE_AT] = now + hours
+    ep.tickets[slot, TK_RUSHED] = 1.0 if overload > 0.0 else 0.0
 
 
 @njit(cache=True)
 def enqueue(ep, model, server: int, slot: int, now: float) -> None:
-    row = ep.tickets[slot]
-    row[TK_SERVER] = server
-    row[TK_QUEUED_AT] = now
-    row[TK_IN_SERVICE] = 0.0
-    ep.servers[server, SV_QLEN] += 1.0
+    ep.tickets[slot, TK_SERVER] = server
+    ep.tickets[slot, TK_QUEUED_AT] = now
+    ep.tickets[slot, TK_IN_SERVICE] = 0.0
+    queued = int(ep.servers[server, SV_QLEN])
+    ep.queues[server, queued] = slot
+    ep.servers[server, SV_QLEN] = queued + 1
     if ep.servers[server, SV_CURRENT] < 0:
         start_next(ep, model, server, now)
 
@@ -152,32 +158,32 @@ def place(ep, model, server: int, slot: int, now: float) -> bool:
 
 
 @njit(cache=True)
-def _csat(ep, model, row, server: int, now: float) -> float:
-    email = int(row[TK_EMAIL])
+def _csat(ep, model, slot: int, server: int, now: float) -> float:
+    email = int(ep.tickets[slot, TK_EMAIL])
     reviewer = server == int(model.params[P_N_EMPLOYEES])
-    sla = row[TK_SLA_HOURS]
+    sla = ep.tickets[slot, TK_SLA_HOURS]
     score = CSAT_BASE + ep.emails[email, E_CSAT_NOISE]
-    score -= 0.5 * min(1.0, (now - row[TK_OPENED_AT]) / sla)
-    if now > row[TK_DEADLINE]:
-        score -= 1.5 + min(1.5, (now - row[TK_DEADLINE]) / sla)
+    score -= 0.5 * min(1.0, (now - ep.tickets[slot, TK_OPENED_AT]) / sla)
+    if now > ep.tickets[slot, TK_DEADLINE]:
+        score -= 1.5 + min(1.5, (now - ep.tickets[slot, TK_DEADLINE]) / sla)
     skill = model.skills[server, int(ep.emails[email, E_CATEGORY])]
     if skill < 1.0:
         score -= 2.0 * (1.0 - skill)
     if ep.emails[email, E_TRUE_CLASS] == TRUE_REVIEW and not reviewer:
         score -= 1.0
-    if row[TK_BAD_REPLY] == 1.0:
+    if ep.tickets[slot, TK_BAD_REPLY] == 1.0:
         score -= 1.0
     return float(min(5.0, max(1.0, np.floor(score + 0.5))))
 
 
 @njit(cache=True)
-def _reopen_probability(ep, model, row, server: int) -> float:
-    email = int(row[TK_EMAIL])
+def _reopen_probability(ep, model, slot: int, server: int) -> float:
+    email = int(ep.tickets[slot, TK_EMAIL])
     truth = ep.emails[email, E_TRUE_CLASS]
-    if truth == TRUE_QUERY or row[TK_REOPENED] == 1.0:
+    if truth == TRUE_QUERY or ep.tickets[slot, TK_REOPENED] == 1.0:
         return 0.0
     p = model.params[P_REOPEN_BASE]
-    if row[TK_RUSHED] == 1.0:
+    if ep.tickets[slot, TK_RUSHED] == 1.0:
         p += model.params[P_REOPEN_RUSHED]
     if model.skills[server, int(ep.emails[email, E_CATEGORY])] < 1.0:
         p += model.params[P_REOPEN_MISROUTED]
@@ -203,18 +209,19 @@ def _learn_from(ep, model, email: int, server: int, now: float) -> None:
 def complete(ep, model, server: int, now: float) -> None:
     """The server finishes its current ticket at ``now``."""
     slot = int(ep.servers[server, SV_CURRENT])
-    row = ep.tickets[slot]
-    email = int(row[TK_EMAIL])
+    email = int(ep.tickets[slot, TK_EMAIL])
     smoothing = model.params[P_SMOOTHING]
-    service = now - row[TK_STARTED_AT]
+    service = now - ep.tickets[slot, TK_STARTED_AT]
     ep.servers[server, SV_AVG_RESOLVE] += smoothing * (service - ep.servers[server, SV_AVG_RESOLVE])
-    ep.servers[server, SV_QLEN] -= 1.0
-    on_time = now <= row[TK_DEADLINE]
+    queued = int(ep.servers[server, SV_QLEN])
+    remove_item(ep.queues[server], queued, slot)
+    ep.servers[server, SV_QLEN] = queued - 1
+    on_time = now <= ep.tickets[slot, TK_DEADLINE]
     if on_time:
         ep.counts[RESOLVE_ON_TIME] += 1.0
     else:
         mark_missed(ep, model, slot)
-    csat = _csat(ep, model, row, server, now)
+    csat = _csat(ep, model, slot, server, now)
     if csat >= 4.0:
         ep.counts[CSAT_HIGH] += 1.0
     emit(
@@ -226,31 +233,36 @@ def complete(ep, model, server: int, now: float) -> None:
         server,
         1.0 if on_time else 0.0,
         csat,
-        now - row[TK_OPENED_AT],
+        now - ep.tickets[slot, TK_OPENED_AT],
     )
     _learn_from(ep, model, email, server, now)
-    if ep.emails[email, E_REOPEN_U] < _reopen_probability(ep, model, row, server):
-        row[TK_STATUS] = PENDING_REOPEN
-        row[TK_REOPEN_AT] = now + ep.emails[email, E_REOPEN_DELAY]
-        ep.scalars[SC_PENDING] += 1.0
+    ep.tickets[slot, TK_IN_SERVICE] = 0.0
+    if ep.emails[email, E_REOPEN_U] < _reopen_probability(ep, model, slot, server):
+        ep.tickets[slot, TK_STATUS] = PENDING_REOPEN
+        ep.tickets[slot, TK_REOPEN_AT] = now + ep.emails[email, E_REOPEN_DELAY]
+        pending = int(ep.scalars[SC_PENDING])
+        ep.pending[pending] = slot
+        ep.scalars[SC_PENDING] = pending + 1
     else:
-        row[TK_STATUS] = FREE
-    row[TK_IN_SERVICE] = 0.0
+        free_slot(ep, slot)
     start_next(ep, model, server, now)
 
 
 @njit(cache=True)
 def reopen(ep, model, slot: int, now: float) -> None:
     """The customer writes back: the ticket returns to its last server with half its work."""
-    row = ep.tickets[slot]
-    row[TK_STATUS] = OPEN
-    row[TK_REOPENED] = 1.0
-    row[TK_MISSED] = 0.0
-    row[TK_WORK] *= 0.5
-    row[TK_DEADLINE] = now + row[TK_SLA_HOURS]
-    row[TK_OPENED_AT] = now
-    ep.scalars[SC_PENDING] -= 1.0
+    ep.tickets[slot, TK_STATUS] = OPEN
+    ep.tickets[slot, TK_REOPENED] = 1.0
+    ep.tickets[slot, TK_MISSED] = 0.0
+    ep.tickets[slot, TK_WORK] *= 0.5
+    ep.tickets[slot, TK_DEADLINE] = now + ep.tickets[slot, TK_SLA_HOURS]
+    ep.tickets[slot, TK_OPENED_AT] = now
+    watch_deadline(ep, ep.tickets[slot, TK_DEADLINE])
+    pending = int(ep.scalars[SC_PENDING])
+    remove_item(ep.pending, pending, slot)
+    ep.scalars[SC_PENDING] = pending - 1
     ep.counts[COMPLAINT_REOPENED] += 1.0
-    server = int(row[TK_SERVER])
-    emit(ep.events, ep.n_events, REOPENED, now, int(row[TK_EMAIL]), server, 0.0, 0.0, 0.0)
+    server = int(ep.tickets[slot, TK_SERVER])
+    email = int(ep.tickets[slot, TK_EMAIL])
+    emit(ep.events, ep.n_events, REOPENED, now, email, server, 0.0, 0.0, 0.0)
     place(ep, model, server, slot, now)

@@ -8,7 +8,7 @@ work on a batch of episodes, so the single env (``B == 1``) and the vector env s
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from helixdesk.rewards import (
     BAD_AUTOREPLY,
@@ -43,16 +43,18 @@ from helixdesk.simulator.events import (
 from helixdesk.simulator.observation import encode
 from helixdesk.simulator.state import (
     NOBODY,
-    OPEN,
     P_DRAIN_AT_END,
+    P_EMPLOYEE_CAP,
+    P_KB_INITIAL,
     P_N_EMAILS,
     P_N_EMPLOYEES,
-    PENDING_REOPEN,
     SC_CUM_REWARD,
     SC_EMAIL,
     SC_END_TIME,
     SC_GM_DOUBT,
     SC_GM_T,
+    SC_N_FREE,
+    SC_NEXT_DEADLINE,
     SC_PENDING,
     SC_POOL,
     SC_TIME,
@@ -67,9 +69,10 @@ from helixdesk.simulator.state import (
     TK_DEADLINE,
     TK_DONE_AT,
     TK_REOPEN_AT,
-    TK_STATUS,
 )
+from helixdesk.simulator.tape import build_tape
 from helixdesk.simulator.tickets import open_ticket, sweep_deadlines
+from helixdesk.simulator.uniforms import TP_N_EMAILS, U_COLUMNS
 from helixdesk.simulator.views import Episode
 
 COMPLAINT, FLAG = 1, 2
@@ -92,6 +95,10 @@ def _episode(state, emails, b):
         state[6][b],
         state[7][b],
         state[8][b : b + 1],
+        state[9][b],
+        state[10][b],
+        state[11][b],
+        state[12][b],
     )
 
 
@@ -160,12 +167,10 @@ def _auto_reply(ep, email: int, now: float) -> bool:
 
 @njit(cache=True)
 def triage(ep, model, action: np.ndarray) -> None:
-    """Apply the agent's decision to the current email (flag-for-review rule first)."""
+    """Apply the agent's decision (already through the flag-for-review rule) to the email."""
     email, now = int(ep.scalars[SC_EMAIL]), ep.scalars[SC_TIME]
     n_employees = int(model.params[P_N_EMPLOYEES])
     cls, priority, assignee, secondary = action[0], action[1], action[2], action[3]
-    if cls == FLAG:
-        priority, assignee, secondary = NORMAL, n_employees, NO_SECONDARY
     _score_classification(ep, cls, priority, email)
     server = n_employees if cls == FLAG else (assignee if assignee < n_employees else -1)
     emit(ep.events, ep.n_events, TRIAGED, now, email, server, cls, priority, secondary)
@@ -194,11 +199,10 @@ def _next_happening(ep) -> tuple[float, int, int]:
         current = int(ep.servers[s, SV_CURRENT])
         if current >= 0 and ep.tickets[current, TK_DONE_AT] < when:
             when, server, slot = ep.tickets[current, TK_DONE_AT], s, current
-    if ep.scalars[SC_PENDING] > 0:
-        for k in range(ep.tickets.shape[0]):
-            row = ep.tickets[k]
-            if row[TK_STATUS] == PENDING_REOPEN and row[TK_REOPEN_AT] < when:
-                when, server, slot = row[TK_REOPEN_AT], -1, k
+    for i in range(int(ep.scalars[SC_PENDING])):
+        pending = ep.pending[i]
+        if ep.tickets[pending, TK_REOPEN_AT] < when:
+            when, server, slot = ep.tickets[pending, TK_REOPEN_AT], -1, pending
     return when, server, slot
 
 
@@ -242,9 +246,11 @@ def _shift_end(ep, model) -> float:
     ticket still open has either been resolved or passed its deadline."""
     until = ep.scalars[SC_END_TIME]
     if model.params[P_DRAIN_AT_END] == 1.0:
-        for k in range(ep.tickets.shape[0]):
-            if ep.tickets[k, TK_STATUS] == OPEN:
-                until = max(until, ep.tickets[k, TK_DEADLINE])
+        for server in range(ep.servers.shape[0]):
+            for i in range(int(ep.servers[server, SV_QLEN])):
+                until = max(until, ep.tickets[ep.queues[server, i], TK_DEADLINE])
+        for i in range(int(ep.scalars[SC_POOL])):
+            until = max(until, ep.tickets[ep.pool[i], TK_DEADLINE])
     return until
 
 
@@ -275,10 +281,12 @@ def _announce_surges(ep) -> None:
 
 
 @njit(cache=True)
-def reset_episode(state, emails, model, b: int, initial_kb: int, obs: np.ndarray) -> None:
-    """Empty queues, default KB and watchdog; the first email arrives."""
-    ep = _episode(state, emails, b)
-    ep.tickets[:, :] = 0.0
+def _reset_episode(ep, model, out, b: int) -> None:
+    """Empty queues, default KB and watchdog; the first email arrives.
+
+    Ticket rows need no clearing: every slot goes back on the free stack, and a row is
+    rewritten when its slot is claimed.
+    """
     ep.counts[:] = 0.0
     ep.n_events[0] = 0
     for s in range(ep.servers.shape[0]):
@@ -287,29 +295,94 @@ def reset_episode(state, emails, model, b: int, initial_kb: int, obs: np.ndarray
         ep.servers[s, SV_AVG_RESOLVE] = 1.0 / ep.servers[s, SV_RATE]
     for column in (SC_TIME, SC_EMAIL, SC_CUM_REWARD, SC_POOL, SC_PENDING, SC_GM_DOUBT, SC_GM_T):
         ep.scalars[column] = 0.0
-    knowledge_base.reset_kb(ep.kb, initial_kb)
+    slots = ep.tickets.shape[0]
+    for k in range(slots):
+        ep.free[k] = slots - 1 - k  # slot 0 on top of the stack
+    ep.scalars[SC_N_FREE] = slots
+    ep.scalars[SC_NEXT_DEADLINE] = np.inf
+    knowledge_base.reset_kb(ep.kb, int(model.params[P_KB_INITIAL]))
     trend_watchdog.reset_watchdog(ep.trend, ep.scalars, model.params, ep.emails[0, E_ARRIVAL])
     _announce_surges(ep)
     _arrive(ep, model, 0)
-    encode(ep, model, obs[b])
+    encode(ep, model, out.obs[b])
+    _write_mask(ep, model, out.masks[b])
 
 
 @njit(cache=True)
-def step_batch(state, emails, model, actions, obs, rewards, raw_rewards) -> None:
-    """Advance every episode of the batch by one email."""
-    n_emails = int(model.params[P_N_EMAILS])
+def _reset_one(state, emails, model, tape, b: int, blocks, j: int, out) -> None:
+    n_rows = int(tape[TP_N_EMAILS]) + 1
+    uniforms = blocks[j, : n_rows * U_COLUMNS].reshape((n_rows, U_COLUMNS))
+    ep = _episode(state, emails, b)
+    build_tape(uniforms, blocks[j, n_rows * U_COLUMNS :], tape, ep.emails, ep.surges, ep.scalars)
+    _reset_episode(ep, model, out, b)
+
+
+@njit(cache=True)
+def reset_episodes(state, emails, model, tape, indices, blocks, out) -> None:
+    """Start a new episode in every slot ``indices[j]`` from its block of uniforms
+    ``blocks[j]`` (see :mod:`helixdesk.simulator.uniforms`)."""
+    for j in range(indices.shape[0]):
+        _reset_one(state, emails, model, tape, indices[j], blocks, j, out)
+
+
+@njit(cache=True, parallel=True)
+def reset_episodes_parallel(state, emails, model, tape, indices, blocks, out) -> None:
+    """:func:`reset_episodes` spread over the CPU cores."""
+    for j in prange(indices.shape[0]):
+        _reset_one(state, emails, model, tape, indices[j], blocks, j, out)
+
+
+@njit(cache=True)
+def _write_mask(ep, model, mask: np.ndarray) -> None:
+    """Per-dimension facts about the next email: full employees, KB coverage."""
+    n_employees = int(model.params[P_N_EMPLOYEES])
+    mask[:] = True
+    for e in range(n_employees):
+        mask[7 + e] = ep.servers[e, SV_QLEN] < model.params[P_EMPLOYEE_CAP]
+    email = int(ep.scalars[SC_EMAIL])
+    if email < int(model.params[P_N_EMAILS]):
+        category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
+        mask[8 + n_employees + AUTO_REPLY] = knowledge_base.has_answer(ep.kb, category, topic)
+
+
+@njit(cache=True)
+def _apply_flag_rule(action: np.ndarray, applied: np.ndarray, n_employees: int) -> None:
+    applied[:] = action
+    if action[0] == FLAG:
+        applied[1], applied[2], applied[3] = NORMAL, n_employees, NO_SECONDARY
+
+
+@njit(cache=True)
+def _step_episode(ep, model, action, out, b: int) -> None:
+    """Advance one episode by one email and write its outputs into row ``b`` of ``out``."""
+    ep.counts[:] = 0.0
+    ep.n_events[0] = 0
+    _apply_flag_rule(action, out.applied[b], int(model.params[P_N_EMPLOYEES]))
+    triage(ep, model, out.applied[b])
+    email = int(ep.scalars[SC_EMAIL]) + 1
+    ep.scalars[SC_EMAIL] = email
+    if email < int(model.params[P_N_EMAILS]):
+        _arrive(ep, model, email)
+    else:
+        advance(ep, model, _shift_end(ep, model))
+    raw, reward = _reward(ep, model)
+    ep.scalars[SC_CUM_REWARD] += reward
+    out.raw_rewards[b], out.rewards[b] = raw, reward
+    encode(ep, model, out.obs[b])
+    _write_mask(ep, model, out.masks[b])
+
+
+@njit(cache=True)
+def step_batch(state, emails, model, actions, active, out) -> None:
+    """Advance every ``active`` episode of the batch by one email, one after another."""
     for b in range(actions.shape[0]):
-        ep = _episode(state, emails, b)
-        ep.counts[:] = 0.0
-        ep.n_events[0] = 0
-        triage(ep, model, actions[b])
-        email = int(ep.scalars[SC_EMAIL]) + 1
-        ep.scalars[SC_EMAIL] = email
-        if email < n_emails:
-            _arrive(ep, model, email)
-        else:
-            advance(ep, model, _shift_end(ep, model))
-        raw, reward = _reward(ep, model)
-        ep.scalars[SC_CUM_REWARD] += reward
-        raw_rewards[b], rewards[b] = raw, reward
-        encode(ep, model, obs[b])
+        if active[b]:
+            _step_episode(_episode(state, emails, b), model, actions[b], out, b)
+
+
+@njit(cache=True, parallel=True)
+def step_batch_parallel(state, emails, model, actions, active, out) -> None:
+    """:func:`step_batch` spread over the CPU cores (episodes are independent)."""
+    for b in prange(actions.shape[0]):
+        if active[b]:
+            _step_episode(_episode(state, emails, b), model, actions[b], out, b)

@@ -19,7 +19,6 @@ from helixdesk.simulator.email_gen import (
     E_TIER,
 )
 from helixdesk.simulator.state import (
-    OPEN,
     P_EMPLOYEE_CAP,
     P_N_EMAILS,
     P_N_EMPLOYEES,
@@ -28,6 +27,7 @@ from helixdesk.simulator.state import (
     P_REVIEW_CAP,
     SC_CUM_REWARD,
     SC_EMAIL,
+    SC_POOL,
     SC_START_HOUR,
     SC_TIME,
     SV_AVG_RESOLVE,
@@ -36,9 +36,7 @@ from helixdesk.simulator.state import (
     TK_EMAIL,
     TK_OPENED_AT,
     TK_PRIORITY,
-    TK_SERVER,
     TK_SLA_HOURS,
-    TK_STATUS,
 )
 from helixdesk.simulator.trend_watchdog import growth
 
@@ -50,43 +48,44 @@ def _email(ep, model, out: np.ndarray, email: int, start: int) -> None:
     out[start : start + 10] = 0.0
     if email >= int(model.params[P_N_EMAILS]):
         return
-    row = ep.emails[email]
-    out[start] = row[E_SENTIMENT]
-    out[start + 1] = row[E_KEYWORD]
-    out[start + 2 + int(row[E_TIER])] = 1.0
-    out[start + 5 : start + 10] = model.codes[int(row[E_CATEGORY])]
+    out[start] = ep.emails[email, E_SENTIMENT]
+    out[start + 1] = ep.emails[email, E_KEYWORD]
+    out[start + 2 + int(ep.emails[email, E_TIER])] = 1.0
+    code = int(ep.emails[email, E_CATEGORY])
+    for i in range(5):
+        out[start + 5 + i] = model.codes[code, i]
 
 
 @njit(cache=True)
 def _queues_and_sla(ep, model, out: np.ndarray) -> None:
+    """Queue counts by priority (accumulated in ``out``, then normalised) and SLA state."""
     n_employees = int(model.params[P_N_EMPLOYEES])
     now = ep.scalars[SC_TIME]
-    by_priority = np.zeros(4)
-    review = opened = overdue = near = pressure = 0.0
-    critical_overdue = 0.0
-    for k in range(ep.tickets.shape[0]):
-        row = ep.tickets[k]
-        if row[TK_STATUS] != OPEN:
-            continue
-        opened += 1.0
-        if row[TK_SERVER] == n_employees:
-            review += 1.0
-        else:
-            by_priority[int(row[TK_PRIORITY])] += 1.0
-        left = row[TK_DEADLINE] - now
-        if left < 0.0:
-            overdue += 1.0
-            if ep.emails[int(row[TK_EMAIL]), E_SEVERITY] == 0.0:
-                critical_overdue = 1.0
-        elif left < model.params[P_NEAR_HOURS]:
-            near += 1.0
-        pressure += min(1.0, (now - row[TK_OPENED_AT]) / row[TK_SLA_HOURS])
+    q, s = model.offsets[QUEUE], model.offsets[SLA]
+    out[q : q + 5] = 0.0
+    opened = overdue = near = pressure = critical_overdue = 0.0
+    n_servers = ep.servers.shape[0]
+    for holder in range(n_servers + 1):  # every server's queue, then the pool
+        held = int(ep.servers[holder, SV_QLEN]) if holder < n_servers else int(ep.scalars[SC_POOL])
+        tally = q + 4 if holder == n_employees else q  # the reviewer's queue is "pending review"
+        for i in range(held):
+            slot = ep.queues[holder, i] if holder < n_servers else ep.pool[i]
+            tickets = ep.tickets
+            opened += 1.0
+            out[tally if tally != q else q + int(tickets[slot, TK_PRIORITY])] += 1.0
+            left = tickets[slot, TK_DEADLINE] - now
+            if left < 0.0:
+                overdue += 1.0
+                if ep.emails[int(tickets[slot, TK_EMAIL]), E_SEVERITY] == 0.0:
+                    critical_overdue = 1.0
+            elif left < model.params[P_NEAR_HOURS]:
+                near += 1.0
+            waited = (now - tickets[slot, TK_OPENED_AT]) / tickets[slot, TK_SLA_HOURS]
+            pressure += min(1.0, waited)
     team_capacity = n_employees * model.params[P_EMPLOYEE_CAP]
-    q = model.offsets[QUEUE]
     for p in range(4):
-        out[q + p] = min(1.0, by_priority[p] / team_capacity)
-    out[q + 4] = min(1.0, review / model.params[P_REVIEW_CAP])
-    s = model.offsets[SLA]
+        out[q + p] = min(1.0, out[q + p] / team_capacity)
+    out[q + 4] = min(1.0, out[q + 4] / model.params[P_REVIEW_CAP])
     denominator = max(1.0, opened)
     out[s] = overdue / denominator
     out[s + 1] = near / denominator

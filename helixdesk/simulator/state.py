@@ -57,7 +57,9 @@ SC_START_HOUR = 6  # hour-of-week at which the episode starts
 SC_END_TIME = 7  # end of the shift: when the last email's step ends
 SC_GM_DOUBT = 8  # time-decayed count of unwarranted GM alerts
 SC_GM_T = 9  # last update of SC_GM_DOUBT
-SC_COLUMNS = 10
+SC_N_FREE = 10  # free slots on the stack
+SC_NEXT_DEADLINE = 11  # earliest deadline of an open ticket not yet marked missed
+SC_COLUMNS = 12
 
 # Knowledge base: (B, C, T, KB_COLUMNS).
 KB_PRESENT = 0
@@ -100,7 +102,8 @@ P_BASE_RATE_PER_CATEGORY = 17
 P_GM_PATIENCE = 18
 P_GM_MEMORY = 19
 P_DRAIN_AT_END = 20
-P_COLUMNS = 21
+P_KB_INITIAL = 21
+P_COLUMNS = 22
 
 # Event records: (B, E, EV_COLUMNS) per step.
 EV_KIND = 0
@@ -138,6 +141,7 @@ def kernel_params(config: HelixConfig) -> np.ndarray:
         P_GM_PATIENCE: config.trend_watchdog.gm_patience,
         P_GM_MEMORY: config.trend_watchdog.gm_memory_hours,
         P_DRAIN_AT_END: float(env.drain_at_end),
+        P_KB_INITIAL: config.knowledge_base.initial_entries_per_category,
     }
     params = np.zeros(P_COLUMNS)
     for index, value in values.items():
@@ -159,7 +163,12 @@ def max_step_events(config: HelixConfig) -> int:
 
 @dataclass
 class BatchState:
-    """Mutable state of ``B`` episodes. Everything an episode changes lives here."""
+    """Mutable state of ``B`` episodes. Everything an episode changes lives here.
+
+    Besides the tables, four int64 lists of ticket slots (lengths in ``SC_N_FREE``,
+    ``SV_QLEN``, ``SC_POOL``, ``SC_PENDING``): free slots, each server's queue, the pool
+    held by nobody, and tickets waiting to reopen.
+    """
 
     tickets: np.ndarray
     servers: np.ndarray
@@ -170,14 +179,20 @@ class BatchState:
     counts: np.ndarray
     events: np.ndarray
     n_events: np.ndarray
+    free: np.ndarray
+    queues: np.ndarray
+    pool: np.ndarray
+    pending: np.ndarray
 
     @classmethod
     def allocate(cls, config: HelixConfig, batch: int, record_events: bool) -> BatchState:
         n_servers = config.env.n_employees + 1
+        slots = ticket_slots(config)
+        queue_capacity = max(config.env.employee_capacity, config.env.review_capacity)
         n_cat, n_topics = config.n_categories, config.email_gen.topics_per_category
         n_events = max_step_events(config) if record_events else 0
         return cls(
-            tickets=np.zeros((batch, ticket_slots(config), TK_COLUMNS)),
+            tickets=np.zeros((batch, slots, TK_COLUMNS)),
             servers=np.zeros((batch, n_servers, SV_COLUMNS)),
             scalars=np.zeros((batch, SC_COLUMNS)),
             kb=np.zeros((batch, n_cat, n_topics, KB_COLUMNS)),
@@ -186,6 +201,10 @@ class BatchState:
             counts=np.zeros((batch, N_COMPONENTS)),
             events=np.zeros((batch, n_events, EV_COLUMNS)),
             n_events=np.zeros(batch, dtype=np.int64),
+            free=np.zeros((batch, slots), dtype=np.int64),
+            queues=np.zeros((batch, n_servers, queue_capacity), dtype=np.int64),
+            pool=np.zeros((batch, config.env.unassigned_capacity), dtype=np.int64),
+            pending=np.zeros((batch, slots), dtype=np.int64),
         )
 
     def as_tuple(self) -> tuple[np.ndarray, ...]:

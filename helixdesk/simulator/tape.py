@@ -17,7 +17,7 @@ from helixdesk.simulator.clock import start_hour
 from helixdesk.simulator.email_gen import E_COLUMNS, draw_emails
 from helixdesk.simulator.state import MAX_SURGES, SC_END_TIME, SC_START_HOUR, SG_COLUMNS
 from helixdesk.simulator.trend_watchdog import draw_surges
-from helixdesk.simulator.uniforms import G_START, draw_uniforms, tape_params
+from helixdesk.simulator.uniforms import G_START, block_size, split_block, tape_params
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def build_tape(
 def draw_tape(rng: np.random.Generator, config: HelixConfig) -> Tape:
     """A standalone tape (the env draws its tapes straight into its state arrays)."""
     n = config.env.episode_emails
-    uniforms, g = draw_uniforms(rng, n)
+    uniforms, g = split_block(rng.random(block_size(n)), n)
     emails = np.zeros((n, E_COLUMNS))
     surges = np.zeros((MAX_SURGES, SG_COLUMNS))
     scalars = np.zeros(max(SC_END_TIME, SC_START_HOUR) + 1)

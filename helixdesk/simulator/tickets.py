@@ -1,9 +1,14 @@
 """Ticket slots, the unassigned pool, and deadline bookkeeping.
 
 A ticket occupies one row of a fixed-size table from triage until it is closed (resolved
-without a pending reopen, or abandoned). Tickets held by nobody sit in the *pool*: nobody works
-them, so they are abandoned when their deadline passes (``missed_deadline``, then
-``abandoned`` with CSAT 1). When the pool is full the oldest pooled ticket is abandoned early.
+without a pending reopen, or abandoned). Slot indices also live in small lists, so no step
+scans the whole table: a stack of free slots, one list per server (its queue, the ticket in
+service included), the *pool* of tickets held by nobody, and the tickets waiting to reopen.
+
+Nobody works pooled tickets, so they are abandoned when their deadline passes
+(``missed_deadline``, then ``abandoned`` with CSAT 1); when the pool is full the oldest pooled
+ticket is abandoned early. ``SC_NEXT_DEADLINE`` caches the earliest deadline of an open ticket
+that has not yet been marked missed, so the deadline sweep only runs when one can be due.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from helixdesk.simulator.state import (
     NOBODY,
     OPEN,
     P_POOL_CAP,
-    PENDING_REOPEN,
+    SC_N_FREE,
+    SC_NEXT_DEADLINE,
     SC_PENDING,
     SC_POOL,
+    SV_QLEN,
     TK_BAD_REPLY,
     TK_DEADLINE,
     TK_EMAIL,
@@ -42,95 +49,145 @@ ABANDONED_CSAT = 1.0
 
 
 @njit(cache=True)
-def _earliest(tickets: np.ndarray, status: float, server: float, column: int) -> int:
+def remove_item(items: np.ndarray, count: int, value: int) -> None:
+    """Drop ``value`` from the first ``count`` entries (order is not kept); caller shrinks."""
+    for i in range(count):
+        if items[i] == value:
+            items[i] = items[count - 1]
+            return
+
+
+@njit(cache=True)
+def _oldest(tickets: np.ndarray, items: np.ndarray, count: int, column: int) -> int:
     best, best_value = -1, np.inf
-    for k in range(tickets.shape[0]):
-        if tickets[k, TK_STATUS] != status:
-            continue
-        if status == OPEN and tickets[k, TK_SERVER] != server:
-            continue
-        if tickets[k, column] < best_value:
-            best, best_value = k, tickets[k, column]
+    for i in range(count):
+        slot = items[i]
+        if tickets[slot, column] < best_value:
+            best, best_value = slot, tickets[slot, column]
     return best
+
+
+@njit(cache=True)
+def free_slot(ep, slot: int) -> None:
+    ep.tickets[slot, TK_STATUS] = FREE
+    n_free = int(ep.scalars[SC_N_FREE])
+    ep.free[n_free] = slot
+    ep.scalars[SC_N_FREE] = n_free + 1
+
+
+@njit(cache=True)
+def _claim_slot(ep) -> int:
+    if ep.scalars[SC_N_FREE] == 0:
+        # Every slot is queued or waits to reopen; the table is sized so that this means a
+        # pending reopen, which is cancelled (the customer stayed satisfied after all).
+        pending = int(ep.scalars[SC_PENDING])
+        slot = _oldest(ep.tickets, ep.pending, pending, TK_REOPEN_AT)
+        remove_item(ep.pending, pending, slot)
+        ep.scalars[SC_PENDING] = pending - 1
+        free_slot(ep, slot)
+    n_free = int(ep.scalars[SC_N_FREE]) - 1
+    ep.scalars[SC_N_FREE] = n_free
+    return ep.free[n_free]
+
+
+@njit(cache=True)
+def watch_deadline(ep, deadline: float) -> None:
+    ep.scalars[SC_NEXT_DEADLINE] = min(ep.scalars[SC_NEXT_DEADLINE], deadline)
 
 
 @njit(cache=True)
 def open_ticket(ep, model, email: int, now: float, priority: int, bad_reply: bool) -> int:
     """Claim a free slot for ``email`` and return it (not yet in any queue)."""
-    slot = _earliest(ep.tickets, FREE, NOBODY, TK_STATUS)
-    if slot < 0:
-        # Every slot is a queue member or waits to reopen; sizing makes this a pending
-        # reopen, which is cancelled (the customer stayed satisfied after all).
-        slot = _earliest(ep.tickets, PENDING_REOPEN, NOBODY, TK_REOPEN_AT)
-        ep.scalars[SC_PENDING] -= 1
+    slot = _claim_slot(ep)
     sla = model.sla[int(ep.emails[email, E_SEVERITY])]
-    row = ep.tickets[slot]
-    row[:] = 0.0
-    row[TK_STATUS] = OPEN
-    row[TK_EMAIL] = email
-    row[TK_SERVER] = NOBODY
-    row[TK_PRIORITY] = priority
-    row[TK_DEADLINE] = now + sla
-    row[TK_SLA_HOURS] = sla
-    row[TK_OPENED_AT] = now
-    row[TK_WORK] = ep.emails[email, E_WORK]
-    row[TK_BAD_REPLY] = 1.0 if bad_reply else 0.0
+    ep.tickets[slot, :] = 0.0
+    ep.tickets[slot, TK_STATUS] = OPEN
+    ep.tickets[slot, TK_EMAIL] = email
+    ep.tickets[slot, TK_SERVER] = NOBODY
+    ep.tickets[slot, TK_PRIORITY] = priority
+    ep.tickets[slot, TK_DEADLINE] = now + sla
+    ep.tickets[slot, TK_SLA_HOURS] = sla
+    ep.tickets[slot, TK_OPENED_AT] = now
+    ep.tickets[slot, TK_WORK] = ep.emails[email, E_WORK]
+    ep.tickets[slot, TK_BAD_REPLY] = 1.0 if bad_reply else 0.0
+    watch_deadline(ep, now + sla)
     return slot
 
 
 @njit(cache=True)
 def mark_missed(ep, model, slot: int) -> None:
     """Fire ``missed_deadline`` once per ticket (per opening)."""
-    row = ep.tickets[slot]
-    if row[TK_MISSED] == 1.0:
+    if ep.tickets[slot, TK_MISSED] == 1.0:
         return
-    row[TK_MISSED] = 1.0
+    ep.tickets[slot, TK_MISSED] = 1.0
     ep.counts[MISSED_DEADLINE] += 1.0
-    emit(
-        ep.events,
-        ep.n_events,
-        EV_MISSED,
-        row[TK_DEADLINE],
-        int(row[TK_EMAIL]),
-        row[TK_SERVER],
-        0.0,
-        0.0,
-        0.0,
-    )
+    deadline, email = ep.tickets[slot, TK_DEADLINE], int(ep.tickets[slot, TK_EMAIL])
+    emit(ep.events, ep.n_events, EV_MISSED, deadline, email, ep.tickets[slot, TK_SERVER],
+         0.0, 0.0, 0.0)  # fmt: skip
 
 
 @njit(cache=True)
 def abandon(ep, model, slot: int, now: float) -> None:
+    """Nobody handled the pooled ticket in time: it leaves the pool, rated 1."""
     mark_missed(ep, model, slot)
-    row = ep.tickets[slot]
-    emit(
-        ep.events, ep.n_events, ABANDONED, now, int(row[TK_EMAIL]), NOBODY, ABANDONED_CSAT, 0.0, 0.0
-    )
-    row[TK_STATUS] = FREE
-    ep.scalars[SC_POOL] -= 1
+    emit(ep.events, ep.n_events, ABANDONED, now, int(ep.tickets[slot, TK_EMAIL]), NOBODY,
+         ABANDONED_CSAT, 0.0, 0.0)  # fmt: skip
+    pooled = int(ep.scalars[SC_POOL])
+    remove_item(ep.pool, pooled, slot)
+    ep.scalars[SC_POOL] = pooled - 1
+    free_slot(ep, slot)
 
 
 @njit(cache=True)
 def to_pool(ep, model, slot: int, now: float) -> None:
     """Leave the ticket with nobody; abandon the oldest pooled ticket if the pool is full."""
     if ep.scalars[SC_POOL] >= model.params[P_POOL_CAP]:
-        oldest = _earliest(ep.tickets, OPEN, NOBODY, TK_QUEUED_AT)
+        oldest = _oldest(ep.tickets, ep.pool, int(ep.scalars[SC_POOL]), TK_QUEUED_AT)
         abandon(ep, model, oldest, now)
-    row = ep.tickets[slot]
-    row[TK_SERVER] = NOBODY
-    row[TK_QUEUED_AT] = now
-    row[TK_IN_SERVICE] = 0.0
-    ep.scalars[SC_POOL] += 1
+    ep.tickets[slot, TK_SERVER] = NOBODY
+    ep.tickets[slot, TK_QUEUED_AT] = now
+    ep.tickets[slot, TK_IN_SERVICE] = 0.0
+    pooled = int(ep.scalars[SC_POOL])
+    ep.pool[pooled] = slot
+    ep.scalars[SC_POOL] = pooled + 1
+
+
+@njit(cache=True)
+def _sweep_queues(ep, model, now: float) -> float:
+    """Mark queued tickets whose deadline passed; return the next deadline still ahead."""
+    upcoming = np.inf
+    for server in range(ep.servers.shape[0]):
+        for i in range(int(ep.servers[server, SV_QLEN])):
+            slot = ep.queues[server, i]
+            if ep.tickets[slot, TK_MISSED] == 1.0:
+                continue
+            if ep.tickets[slot, TK_DEADLINE] <= now:
+                mark_missed(ep, model, slot)
+            else:
+                upcoming = min(upcoming, ep.tickets[slot, TK_DEADLINE])
+    return upcoming
+
+
+@njit(cache=True)
+def _sweep_pool(ep, model, now: float) -> float:
+    """Abandon pooled tickets whose deadline passed; return the next pooled deadline."""
+    upcoming = np.inf
+    i = int(ep.scalars[SC_POOL]) - 1
+    while i >= 0:  # backwards: abandoning swaps the last entry into position i
+        slot = ep.pool[i]
+        deadline = ep.tickets[slot, TK_DEADLINE]
+        if deadline <= now:
+            abandon(ep, model, slot, deadline)
+        else:
+            upcoming = min(upcoming, deadline)
+        i -= 1
+    return upcoming
 
 
 @njit(cache=True)
 def sweep_deadlines(ep, model, now: float) -> None:
     """Fire missed deadlines up to ``now``; pooled tickets past theirs are abandoned."""
-    for k in range(ep.tickets.shape[0]):
-        row = ep.tickets[k]
-        if row[TK_STATUS] != OPEN or row[TK_DEADLINE] > now:
-            continue
-        if row[TK_SERVER] == NOBODY:
-            abandon(ep, model, k, row[TK_DEADLINE])
-        else:
-            mark_missed(ep, model, k)
+    if ep.scalars[SC_NEXT_DEADLINE] > now:
+        return
+    upcoming = _sweep_queues(ep, model, now)
+    ep.scalars[SC_NEXT_DEADLINE] = min(upcoming, _sweep_pool(ep, model, now))

@@ -97,8 +97,12 @@ def tape_params(config: HelixConfig) -> np.ndarray:
     return params
 
 
-def draw_uniforms(rng: np.random.Generator, n_emails: int) -> tuple[np.ndarray, np.ndarray]:
-    """The per-email block ``(n_emails + 1, U_COLUMNS)`` and the episode block."""
-    block = rng.random((n_emails + 1) * U_COLUMNS + G_COLUMNS)
-    emails = block[: (n_emails + 1) * U_COLUMNS].reshape(n_emails + 1, U_COLUMNS)
-    return emails, block[(n_emails + 1) * U_COLUMNS :]
+def block_size(n_emails: int) -> int:
+    """Uniforms one episode consumes: per-email rows (one extra ends the shift), then ``G``."""
+    return (n_emails + 1) * U_COLUMNS + G_COLUMNS
+
+
+def split_block(block: np.ndarray, n_emails: int) -> tuple[np.ndarray, np.ndarray]:
+    """The per-email view ``(n_emails + 1, U_COLUMNS)`` and the episode view of a block."""
+    per_email = (n_emails + 1) * U_COLUMNS
+    return block[:per_email].reshape(n_emails + 1, U_COLUMNS), block[per_email:]

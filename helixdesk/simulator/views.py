@@ -1,8 +1,9 @@
 """Named bundles of arrays handed to the numba kernels.
 
 ``Episode`` views one episode of a batch (every array already indexed by ``b``); ``Model``
-holds the frozen, config-derived constants. Both are plain namedtuples, which numba compiles
-as typed tuples with named fields.
+holds the frozen, config-derived constants; ``Outputs`` holds what each step hands back per
+episode (observation, reward, raw reward, next action mask, applied action). All are plain
+namedtuples, which numba compiles as typed tuples with named fields.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ Episode = namedtuple(
         "counts",
         "events",
         "n_events",
+        "free",
+        "queues",
+        "pool",
+        "pending",
     ],
 )
+Outputs = namedtuple("Outputs", ["obs", "rewards", "raw_rewards", "masks", "applied"])
 Model = namedtuple("Model", ["params", "sla", "skills", "values", "codes", "offsets", "clip"])
