@@ -188,7 +188,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self._collect_events()
         out = self._out
         components = components_dict(self._sim.state.counts[0], self._sim.model.values)
-        self._done = self._sim.state.scalars[0, SC_EMAIL] >= self._n_emails
+        self._done = bool(self._sim.state.scalars[0, SC_EMAIL] >= self._n_emails)
         info = self._info(components, float(out.raw_rewards[0]), out.applied[0].copy())
         return out.obs[0].copy(), float(out.rewards[0]), False, self._done, info
 

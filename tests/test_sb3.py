@@ -21,10 +21,10 @@ def test_adapter__resets_finished_envs_in_the_same_step() -> None:
     again = HelixDeskSB3VecEnv(num_envs=3, config=SHORT)
     again.seed(5)
     assert np.array_equal(first, again.reset())
-    for step in range(16):
+    for _ in range(16):
         obs, rewards, dones, infos = env.step(np.zeros((3, 4), dtype=np.int64))
         assert rewards.dtype == np.float32
-    assert dones.all() and step == 15
+    assert dones.all()
     for info in infos:
         assert info["TimeLimit.truncated"] is True
         assert info["terminal_observation"].shape == (42,)

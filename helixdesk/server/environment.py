@@ -68,6 +68,8 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
             task=options.task,
             seed=options.seed,
             emails_total=env.config.env.episode_emails,
+            email_index=env.email_index,
+            sim_hours=env.sim_hours,
         )
         return self._observation(obs, info, reward=None)
 
@@ -80,7 +82,7 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         env = self._live_env()
         codes = action.to_codes(env.config.env.n_employees)
         obs, reward, terminated, truncated, info = env.step(codes)
-        self._advance(reward, done=terminated or truncated)
+        self._advance(env, reward, done=terminated or truncated)
         if self._state.done and self._task is not None:
             self._grade = _grade(self._task, env)
         return self._observation(obs, info, reward=reward)
@@ -128,19 +130,19 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
             raise EpisodeStateError("the episode is over: reset to start a new one")
         return self._env
 
-    def _advance(self, reward: float, done: bool) -> None:
+    def _advance(self, env: HelixDeskEnv, reward: float, done: bool) -> None:
         state = self._state
         state.step_count += 1
         state.cumulative_reward += reward
         state.done = done
+        state.email_index = env.email_index
+        state.sim_hours = env.sim_hours
 
     def _observation(
         self, obs: np.ndarray, info: dict[str, Any], reward: float | None
     ) -> HelixDeskObservation:
         env = self._env
         assert env is not None
-        self._state.email_index = env.email_index
-        self._state.sim_hours = env.sim_hours
         view = build_view(env)
         return HelixDeskObservation(
             desk=view,

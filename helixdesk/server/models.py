@@ -23,6 +23,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from helixdesk.models import Classification, HelixAction, Priority, Secondary
 from helixdesk.server.openenv_api import Action, Observation, State
@@ -30,9 +31,8 @@ from helixdesk.spaces import ACTION_DIMS, CLASSIFICATIONS, PRIORITIES, SECONDARY
 from helixdesk.tasks import TASK_IDS
 from helixdesk.text_view import DeskView
 
-_VALID_ACTION = dict(
-    zip(ACTION_DIMS, ("query", "normal", "no_assignment", "none"), strict=True)
-)
+# A valid action; one field at a time is swapped in to validate it through HelixAction.
+_VALID_ACTION = dict(zip(ACTION_DIMS, ("query", "normal", "no_assignment", "none"), strict=True))
 _ASSIGNMENT_NAME = r"^(employee_(0|[1-9][0-9]*)|no_assignment)$"
 
 
@@ -47,13 +47,19 @@ def _name_or_code(names: tuple[str, ...]) -> WithJsonSchema:
     )
 
 
+def _invalid(kind: str, reason: str) -> PydanticCustomError:
+    """A validation error whose details stay JSON-serialisable (openenv sends them over /ws;
+    a plain ValueError would put the exception object into them)."""
+    return PydanticCustomError(kind, "{reason}", {"reason": reason})
+
+
 def _normalised(field: str, value: object) -> str:
-    """``value`` for ``field`` as HelixAction names it; ValueError with HelixAction's reason."""
+    """``value`` for ``field`` as HelixAction names it, or HelixAction's reason to refuse it."""
     try:
         action = HelixAction.model_validate({**_VALID_ACTION, field: value})
     except ValidationError as error:
         reasons = (e["msg"].removeprefix("Value error, ") for e in error.errors())
-        raise ValueError("; ".join(reasons)) from None
+        raise _invalid("invalid_action_choice", "; ".join(reasons)) from None
     name: str = getattr(action, field)
     return name
 
@@ -97,6 +103,7 @@ class HelixDeskAction(Action):
         return self.named().to_array(n_employees)
 
     def named(self) -> HelixAction:
+        """The same decision as :class:`helixdesk.models.HelixAction`."""
         return HelixAction.model_validate(self.model_dump(include=set(ACTION_DIMS)))
 
     @classmethod
@@ -126,8 +133,7 @@ class HelixDeskObservation(Observation):
     )
     text: str = Field(description="The desk view as plain text, ready for an LLM prompt")
     vector: list[float] = Field(
-        description="The Gymnasium observation vector (float32 values; 42 for the default "
-        "config)"
+        description="The Gymnasium observation vector (float32 values; 42 for the default config)"
     )
     action_mask: list[bool] = Field(
         description="Advisory mask over the flattened choices (employees at capacity, "
@@ -180,7 +186,8 @@ class ResetOptions(BaseModel):
     @classmethod
     def _known_task(cls, task: str | None) -> str | None:
         if task is not None and task not in TASK_IDS:
-            raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASK_IDS)}")
+            reason = f"unknown task {task!r}; choose from {', '.join(TASK_IDS)}"
+            raise _invalid("unknown_task", reason)
         return task
 
 

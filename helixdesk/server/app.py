@@ -1,0 +1,217 @@
+"""The HelixDesk FastAPI app: stateful HTTP episodes plus openenv's WebSocket sessions.
+
+Routes (``/docs`` shows them all):
+
+* ours, one episode per session: ``POST /reset`` (optional body ``{seed, task, episode_id,
+  session_id}``) → ``{session_id, observation, reward, done}``; ``POST /step {session_id,
+  action}``; ``GET /state?session_id=…``; ``POST /grader {session_id}`` grades that session's
+  finished episode from its event log; ``GET /tasks`` lists the tasks and the action schema.
+* openenv's: ``/ws`` (one environment per connection), ``/health``, ``/metadata``,
+  ``/schema``, ``/mcp``. openenv's own ``/reset``, ``/step`` and ``/state`` are stateless (a
+  fresh environment per request). Ours are registered first, so they serve those paths, and
+  openenv's three are then removed so that ``/docs`` describes the routes that answer.
+
+Errors are 4xx with a message: unknown or expired session 404, invalid body or action 422,
+step after the end or grading an unfinished (or task-less) episode 409, no free session 503.
+HTTP sessions and WebSocket sessions are each capped at ``HELIXDESK_MAX_SESSIONS``; idle HTTP
+sessions expire after ``HELIXDESK_SESSION_TTL_S`` (see :mod:`helixdesk.server.sessions`).
+``main()`` serves the app with uvicorn on 0.0.0.0, port ``PORT`` (default 7860).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Body, FastAPI, HTTPException, status
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from helixdesk.server.environment import EpisodeStateError, HelixDeskEnvironment
+from helixdesk.server.models import (
+    EpisodeResponse,
+    Grade,
+    HelixDeskAction,
+    HelixDeskObservation,
+    HelixDeskState,
+    ResetRequest,
+    SessionRequest,
+    StepRequest,
+    TaskInfo,
+    TasksResponse,
+)
+from helixdesk.server.openenv_api import (
+    ConcurrencyConfig,
+    HTTPEnvServer,
+    ServerMode,
+    serialize_observation,
+)
+from helixdesk.server.sessions import SessionLimits, SessionNotFound, SessionStore, StoreFull
+from helixdesk.spaces import ACTION_DIMS, action_dim_names
+from helixdesk.tasks import TASKS
+
+DEFAULT_PORT = 7860
+OPENENV_HTTP_API_VERSION = "1.0.0"
+Store = SessionStore[HelixDeskEnvironment]
+
+
+@contextmanager
+def _http_errors() -> Iterator[None]:
+    """Turn the session and episode errors into their HTTP status codes."""
+    try:
+        yield
+    except SessionNotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except StoreFull as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+    except EpisodeStateError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+
+
+def _reply(session_id: str, observation: HelixDeskObservation) -> EpisodeResponse:
+    data = serialize_observation(observation)
+    return EpisodeResponse(
+        session_id=session_id,
+        observation=data["observation"],
+        reward=data["reward"],
+        done=data["done"],
+    )
+
+
+def _reset(store: Store, request: ResetRequest) -> EpisodeResponse:
+    options = request.model_dump(exclude={"session_id"})
+    if request.session_id is not None:
+        with store.use(request.session_id) as env:
+            return _reply(request.session_id, env.reset(**options))
+    session = store.open()
+    try:
+        with store.use(session.id) as env:
+            return _reply(session.id, env.reset(**options))
+    except BaseException:
+        store.discard(session.id)
+        raise
+
+
+def _tasks() -> TasksResponse:
+    infos = []
+    for task in TASKS.values():
+        config = task.config()
+        names = action_dim_names(config)
+        infos.append(
+            TaskInfo(
+                id=task.id,
+                difficulty=task.difficulty,
+                description=task.description,
+                emails=config.env.episode_emails,
+                choices={dim: list(n) for dim, n in zip(ACTION_DIMS, names, strict=True)},
+            )
+        )
+    return TasksResponse(tasks=infos, action_schema=HelixDeskAction.model_json_schema())
+
+
+def add_episode_routes(app: FastAPI, store: Store) -> None:
+    """The stateful HTTP episode routes over ``store``."""
+
+    @app.post(
+        "/reset", tags=["Episodes"], summary="Start an episode in a new (or the given) session"
+    )
+    def reset(request: Annotated[ResetRequest | None, Body()] = None) -> EpisodeResponse:
+        with _http_errors():
+            return _reset(store, request or ResetRequest())
+
+    @app.post("/step", tags=["Episodes"], summary="Triage the session's current email")
+    def step(request: StepRequest) -> EpisodeResponse:
+        with _http_errors(), store.use(request.session_id) as env:
+            return _reply(request.session_id, env.step(request.action))
+
+    @app.get("/state", tags=["Episodes"], summary="The session's episode bookkeeping")
+    def state(session_id: str) -> HelixDeskState:
+        with _http_errors(), store.use(session_id) as env:
+            return env.state
+
+    @app.post("/grader", tags=["Episodes"], summary="Grade the session's finished episode")
+    def grader(request: SessionRequest) -> Grade:
+        with _http_errors(), store.use(request.session_id) as env:
+            return env.grade()
+
+    @app.get("/tasks", tags=["Episodes"], summary="The graded tasks and the action schema")
+    def tasks() -> TasksResponse:
+        return _tasks()
+
+
+def _path_methods(route: BaseRoute) -> set[tuple[str, str]]:
+    if not isinstance(route, APIRoute):
+        return set()
+    return {(route.path, method) for method in route.methods or ()}
+
+
+def _drop_shadowed_routes(app: FastAPI) -> None:
+    """Remove the routes that never match because an earlier route has their path and method.
+
+    They would still be documented: the OpenAPI document describes the *last* route of a
+    path and method, not the one that serves it.
+    """
+    served: set[tuple[str, str]] = set()
+    kept = []
+    for route in app.router.routes:
+        keys = _path_methods(route)
+        if keys and keys <= served:
+            continue
+        served |= keys
+        kept.append(route)
+    app.router.routes = kept
+
+
+def build_app(limits: SessionLimits | None = None) -> FastAPI:
+    """A fresh app with its own session store (limits from the environment by default)."""
+    limits = limits or SessionLimits.from_environ()
+    app = FastAPI(
+        title="HelixDesk",
+        # OpenAPI info.version is read as the OpenEnv HTTP API version (`openenv validate
+        # --url` reports profile openenv-http/1.x); the package version is in /metadata.
+        version=OPENENV_HTTP_API_VERSION,
+        description="Customer-support triage environment (OpenEnv). Stateful HTTP episodes "
+        "under /reset, /step, /state, /grader; WebSocket sessions under /ws.",
+    )
+    store: Store = SessionStore(HelixDeskEnvironment, limits)
+    app.state.sessions = store
+    add_episode_routes(app, store)
+    openenv_server = HTTPEnvServer(
+        HelixDeskEnvironment,
+        HelixDeskAction,
+        HelixDeskObservation,
+        concurrency_config=ConcurrencyConfig(
+            max_concurrent_envs=limits.max_sessions, session_timeout=limits.ttl_s
+        ),
+        env_name="helixdesk",
+        state_cls=HelixDeskState,
+    )
+    openenv_server.register_routes(app, mode=ServerMode.SIMULATION)
+    _drop_shadowed_routes(app)
+    app.router.on_shutdown.append(store.close)
+    return app
+
+
+app = build_app()
+
+
+def _port() -> int:
+    raw = os.environ.get("PORT", str(DEFAULT_PORT))
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SystemExit(f"PORT must be a TCP port number, got {raw!r}")
+    return int(raw)
+
+
+def main() -> None:
+    """Serve the app on 0.0.0.0, port ``PORT`` (default 7860)."""
+    import uvicorn
+
+    uvicorn.run(app, host="0.0.0.0", port=_port())
+
+
+if __name__ == "__main__":
+    main()
