@@ -159,6 +159,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self._tape: Tape | None = None
         self._done = False
         self._action = np.zeros((1, 4), dtype=np.int64)
+        self._step_kernel = self._sim.bind_step(self._action)
         self._nvec_list = self._nvec.tolist()
         self._n_emails = self.config.env.episode_emails
         self._out = self._sim.out
@@ -184,7 +185,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         if self._done:
             raise gym.error.ResetNeeded("the episode is over (truncated); call reset()")
         self._action[0] = self._checked_action(action)
-        self._sim.step(self._action)
+        self._step_kernel()
         self._collect_events()
         out = self._out
         components = components_dict(self._sim.state.counts[0], self._sim.model.values)

@@ -7,8 +7,9 @@ to :meth:`BatchSimulator.reset`, so an episode depends only on its own seed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import numba
 import numpy as np
 
 from helixdesk.config import HelixConfig
@@ -108,3 +109,16 @@ class BatchSimulator:
         """
         active = self._all if active is None else active
         self._step(self._arrays, self.emails, self.model, actions, active, self.out)
+
+    def bind_step(self, actions: np.ndarray) -> Callable[[], None]:
+        """A no-argument step over the fixed buffer ``actions`` (all episodes active).
+
+        It calls the compiled kernel directly instead of through numba's dispatcher, which
+        re-derives the types of ~25 arrays on every call: about 2 µs of a single env's
+        step. Safe because the bound arguments never change type; write the next actions
+        into ``actions`` in place.
+        """
+        args = (self._arrays, self.emails, self.model, actions, self._all, self.out)
+        signature = tuple(numba.typeof(arg) for arg in args)
+        kernel = self._step.compile(signature)  # or load it from numba's on-disk cache
+        return lambda: kernel(*args)
