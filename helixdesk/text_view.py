@@ -157,9 +157,11 @@ def build_view(env: HelixDeskEnv) -> DeskView:
 
 def render_text(view: DeskView) -> str:
     """A compact plain-text rendering of ``view`` for prompts and terminals."""
-    lines = [f"Email {view.email_index + 1} of {view.emails_total} — {view.clock}"]
-    if view.email is not None:
-        email = view.email
+    email = view.email
+    if email is None:
+        lines = [f"All {view.emails_total} emails triaged — {view.clock}"]
+    else:
+        lines = [f"Email {view.email_index + 1} of {view.emails_total} — {view.clock}"]
         lines += [
             f"From: {email.sender} ({email.tier} tier) — category: {email.category}",
             f"Subject: {email.subject}",
