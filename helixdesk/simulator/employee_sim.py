@@ -198,11 +198,25 @@ def _learn_from(ep, model, email: int, server: int, now: float) -> None:
     if ep.emails[email, E_TRUE_CLASS] != TRUE_QUERY or server == int(model.params[P_N_EMPLOYEES]):
         return
     category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
-    if knowledge_base.has_answer(ep.kb, category, topic):
+    if knowledge_base.has_answer(ep, category, topic):
         return
-    knowledge_base.learn(ep.kb, model.params, category, topic, now)
+    knowledge_base.learn(ep, model, category, topic, now)
     ep.counts[KB_UPDATED] += 1.0
-    emit(ep.events, ep.n_events, KB_LEARNED, now, email, server, category, topic, 0.0)
+    emit(ep, KB_LEARNED, now, email, server, category, topic, 0.0)
+
+
+@njit(cache=True)
+def _leave_queue(ep, server: int, slot: int) -> None:
+    """Drop ``slot`` from ``server``'s queue list (order is not kept).
+
+    Indexes ``ep.queues`` in place: a per-server row view would cost a reference count.
+    """
+    last = int(ep.servers[server, SV_QLEN]) - 1
+    for i in range(last + 1):
+        if ep.queues[server, i] == slot:
+            ep.queues[server, i] = ep.queues[server, last]
+            break
+    ep.servers[server, SV_QLEN] = last
 
 
 @njit(cache=True)
@@ -213,9 +227,7 @@ def complete(ep, model, server: int, now: float) -> None:
     smoothing = model.params[P_SMOOTHING]
     service = now - ep.tickets[slot, TK_STARTED_AT]
     ep.servers[server, SV_AVG_RESOLVE] += smoothing * (service - ep.servers[server, SV_AVG_RESOLVE])
-    queued = int(ep.servers[server, SV_QLEN])
-    remove_item(ep.queues[server], queued, slot)
-    ep.servers[server, SV_QLEN] = queued - 1
+    _leave_queue(ep, server, slot)
     on_time = now <= ep.tickets[slot, TK_DEADLINE]
     if on_time:
         ep.counts[RESOLVE_ON_TIME] += 1.0
@@ -225,8 +237,7 @@ def complete(ep, model, server: int, now: float) -> None:
     if csat >= 4.0:
         ep.counts[CSAT_HIGH] += 1.0
     emit(
-        ep.events,
-        ep.n_events,
+        ep,
         RESOLVED,
         now,
         email,
@@ -264,5 +275,5 @@ def reopen(ep, model, slot: int, now: float) -> None:
     ep.counts[COMPLAINT_REOPENED] += 1.0
     server = int(ep.tickets[slot, TK_SERVER])
     email = int(ep.tickets[slot, TK_EMAIL])
-    emit(ep.events, ep.n_events, REOPENED, now, email, server, 0.0, 0.0, 0.0)
+    emit(ep, REOPENED, now, email, server, 0.0, 0.0, 0.0)
     place(ep, model, server, slot, now)

@@ -103,13 +103,13 @@ def _episode(state, emails, b):
 
 
 @njit(cache=True)
-def _load_std_drops(servers: np.ndarray, n_employees: int, chosen: int) -> bool:
+def _load_std_drops(ep, n_employees: int, chosen: int) -> bool:
     """Does adding one ticket to ``chosen`` lower the std of employee queue lengths?"""
     mean = 0.0
     for e in range(n_employees):
-        mean += servers[e, SV_QLEN]
+        mean += ep.servers[e, SV_QLEN]
     mean /= n_employees
-    load = servers[chosen, SV_QLEN]
+    load = ep.servers[chosen, SV_QLEN]
     # n * (new variance - old variance) = 2 (load - mean) + 1 - 1/n.
     return 2.0 * (load - mean) + 1.0 - 1.0 / n_employees < 0.0
 
@@ -132,15 +132,15 @@ def _alert_gm(ep, model, email: int, now: float) -> None:
     """Alert the GM about the email's category (surge -1: unwarranted, -2: ignored)."""
     category = int(ep.emails[email, E_CATEGORY])
     surge = GM_IGNORED
-    if trend_watchdog.gm_listens(ep.scalars, model.params, now):
+    if trend_watchdog.gm_listens(ep, model, now):
         surge = trend_watchdog.claim_surge(ep.surges, category, now)
-        trend_watchdog.acknowledge(ep.trend, model.params, category)
+        trend_watchdog.acknowledge(ep, model, category)
     if surge >= 0:
         ep.counts[TREND_PREVENTED] += 1.0
     else:
         ep.counts[UNNECESSARY_ESCALATION] += 1.0
         ep.scalars[SC_GM_DOUBT] += 1.0
-    emit(ep.events, ep.n_events, GM_ALERTED, now, email, NOBODY, category, surge, 0.0)
+    emit(ep, GM_ALERTED, now, email, NOBODY, category, surge, 0.0)
 
 
 @njit(cache=True)
@@ -148,20 +148,18 @@ def _auto_reply(ep, email: int, now: float) -> bool:
     """Send the KB answer. True when it resolved the email (a true query the KB covers)."""
     category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
     noise = ep.emails[email, E_CSAT_NOISE]
-    success = knowledge_base.has_answer(ep.kb, category, topic) and (
+    success = knowledge_base.has_answer(ep, category, topic) and (
         ep.emails[email, E_TRUE_CLASS] == TRUE_QUERY
     )
     if success:
-        knowledge_base.touch(ep.kb, category, topic, now)
+        knowledge_base.touch(ep, category, topic, now)
         csat = min(5.0, max(1.0, np.floor(AUTO_REPLY_CSAT + noise + 0.5)))
         if csat >= 4.0:
             ep.counts[CSAT_HIGH] += 1.0
     else:
         csat = 1.0 if noise < 0.0 else 2.0
         ep.counts[BAD_AUTOREPLY] += 1.0
-    emit(
-        ep.events, ep.n_events, AUTO_REPLIED, now, email, NOBODY, 1.0 if success else 0.0, csat, 0.0
-    )
+    emit(ep, AUTO_REPLIED, now, email, NOBODY, 1.0 if success else 0.0, csat, 0.0)
     return success
 
 
@@ -173,7 +171,7 @@ def triage(ep, model, action: np.ndarray) -> None:
     cls, priority, assignee, secondary = action[0], action[1], action[2], action[3]
     _score_classification(ep, cls, priority, email)
     server = n_employees if cls == FLAG else (assignee if assignee < n_employees else -1)
-    emit(ep.events, ep.n_events, TRIAGED, now, email, server, cls, priority, secondary)
+    emit(ep, TRIAGED, now, email, server, cls, priority, secondary)
     if secondary == ALERT_GM:
         _alert_gm(ep, model, email, now)
     bad_reply = False
@@ -183,12 +181,12 @@ def triage(ep, model, action: np.ndarray) -> None:
         bad_reply = True
     order = priority if cls == COMPLAINT else NORMAL
     slot = open_ticket(ep, model, email, now, order, bad_reply)
-    balanced = 0 <= server < n_employees and _load_std_drops(ep.servers, n_employees, server)
+    balanced = 0 <= server < n_employees and _load_std_drops(ep, n_employees, server)
     if place(ep, model, server, slot, now):
         if balanced:
             ep.counts[BALANCED_ASSIGNMENT] += 1.0
     elif server >= 0:
-        emit(ep.events, ep.n_events, BOUNCED, now, email, server, 0.0, 0.0, 0.0)
+        emit(ep, BOUNCED, now, email, server, 0.0, 0.0, 0.0)
 
 
 @njit(cache=True)
@@ -226,10 +224,9 @@ def _arrive(ep, model, email: int) -> None:
     now = ep.emails[email, E_ARRIVAL]
     advance(ep, model, now)
     category = int(ep.emails[email, E_CATEGORY])
-    trend_watchdog.observe_arrival(ep.trend, ep.scalars, model.params, category, now)
+    trend_watchdog.observe_arrival(ep, model, category, now)
     emit(
-        ep.events,
-        ep.n_events,
+        ep,
         ARRIVED,
         now,
         email,
@@ -268,8 +265,7 @@ def _announce_surges(ep) -> None:
     for s in range(ep.surges.shape[0]):
         if ep.surges[s, SG_VALID] == 1.0:
             emit(
-                ep.events,
-                ep.n_events,
+                ep,
                 SURGE,
                 ep.surges[s, SG_START],
                 -1,
@@ -300,8 +296,8 @@ def _reset_episode(ep, model, out, b: int) -> None:
         ep.free[k] = slots - 1 - k  # slot 0 on top of the stack
     ep.scalars[SC_N_FREE] = slots
     ep.scalars[SC_NEXT_DEADLINE] = np.inf
-    knowledge_base.reset_kb(ep.kb, int(model.params[P_KB_INITIAL]))
-    trend_watchdog.reset_watchdog(ep.trend, ep.scalars, model.params, ep.emails[0, E_ARRIVAL])
+    knowledge_base.reset_kb(ep, int(model.params[P_KB_INITIAL]))
+    trend_watchdog.reset_watchdog(ep, model, ep.emails[0, E_ARRIVAL])
     _announce_surges(ep)
     _arrive(ep, model, 0)
     encode(ep, model, out.obs[b])
@@ -342,7 +338,7 @@ def _write_mask(ep, model, mask: np.ndarray) -> None:
     email = int(ep.scalars[SC_EMAIL])
     if email < int(model.params[P_N_EMAILS]):
         category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
-        mask[8 + n_employees + AUTO_REPLY] = knowledge_base.has_answer(ep.kb, category, topic)
+        mask[8 + n_employees + AUTO_REPLY] = knowledge_base.has_answer(ep, category, topic)
 
 
 @njit(cache=True)

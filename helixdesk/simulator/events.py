@@ -87,28 +87,21 @@ _FLOAT_FIELDS = frozenset({"hours", "end"})
 
 @njit(cache=True)
 def emit(
-    events: np.ndarray,
-    n_events: np.ndarray,
-    kind: int,
-    time: float,
-    email: int,
-    server: float,
-    a: float,
-    b: float,
-    c: float,
+    ep, kind: int, time: float, email: int, server: float, a: float, b: float, c: float
 ) -> None:
-    """Append one record; a no-op when event recording is off (zero-width buffer)."""
-    n = n_events[0]
-    if n >= events.shape[0]:
+    """Append one record to the episode's step buffer; a no-op when recording is off (the
+    buffer then has zero rows)."""
+    n = ep.n_events[0]
+    if n >= ep.events.shape[0]:
         return
-    events[n, EV_KIND] = kind
-    events[n, EV_TIME] = time
-    events[n, EV_EMAIL] = email
-    events[n, EV_SERVER] = server
-    events[n, EV_A] = a
-    events[n, EV_B] = b
-    events[n, EV_C] = c
-    n_events[0] = n + 1
+    ep.events[n, EV_KIND] = kind
+    ep.events[n, EV_TIME] = time
+    ep.events[n, EV_EMAIL] = email
+    ep.events[n, EV_SERVER] = server
+    ep.events[n, EV_A] = a
+    ep.events[n, EV_B] = b
+    ep.events[n, EV_C] = c
+    ep.n_events[0] = n + 1
 
 
 class EventLog:

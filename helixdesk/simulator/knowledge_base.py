@@ -17,35 +17,35 @@ from helixdesk.simulator.state import KB_LAST_USED, KB_PRESENT, P_KB_CAPACITY
 
 
 @njit(cache=True)
-def reset_kb(kb: np.ndarray, initial_entries: int) -> None:
-    kb[:, :, :] = 0.0
-    for c in range(kb.shape[0]):
-        for topic in range(min(initial_entries, kb.shape[1])):
-            kb[c, topic, KB_PRESENT] = 1.0
-            kb[c, topic, KB_LAST_USED] = -1.0 - topic  # most popular is most recently used
+def reset_kb(ep, initial_entries: int) -> None:
+    ep.kb[:, :, :] = 0.0
+    for c in range(ep.kb.shape[0]):
+        for topic in range(min(initial_entries, ep.kb.shape[1])):
+            ep.kb[c, topic, KB_PRESENT] = 1.0
+            ep.kb[c, topic, KB_LAST_USED] = -1.0 - topic  # most popular is most recently used
 
 
 @njit(cache=True)
-def has_answer(kb: np.ndarray, category: int, topic: int) -> bool:
-    return kb[category, topic, KB_PRESENT] == 1.0
+def has_answer(ep, category: int, topic: int) -> bool:
+    return ep.kb[category, topic, KB_PRESENT] == 1.0
 
 
 @njit(cache=True)
-def touch(kb: np.ndarray, category: int, topic: int, now: float) -> None:
-    kb[category, topic, KB_LAST_USED] = now
+def touch(ep, category: int, topic: int, now: float) -> None:
+    ep.kb[category, topic, KB_LAST_USED] = now
 
 
 @njit(cache=True)
-def learn(kb: np.ndarray, params: np.ndarray, category: int, topic: int, now: float) -> None:
+def learn(ep, model, category: int, topic: int, now: float) -> None:
     """Add an entry, evicting the category's least recently used one when full."""
     present = 0
     oldest, oldest_time = -1, np.inf
-    for t in range(kb.shape[1]):
-        if kb[category, t, KB_PRESENT] == 1.0:
+    for t in range(ep.kb.shape[1]):
+        if ep.kb[category, t, KB_PRESENT] == 1.0:
             present += 1
-            if kb[category, t, KB_LAST_USED] < oldest_time:
-                oldest, oldest_time = t, kb[category, t, KB_LAST_USED]
-    if present >= params[P_KB_CAPACITY] and oldest >= 0:
-        kb[category, oldest, KB_PRESENT] = 0.0
-    kb[category, topic, KB_PRESENT] = 1.0
-    kb[category, topic, KB_LAST_USED] = now
+            if ep.kb[category, t, KB_LAST_USED] < oldest_time:
+                oldest, oldest_time = t, ep.kb[category, t, KB_LAST_USED]
+    if present >= model.params[P_KB_CAPACITY] and oldest >= 0:
+        ep.kb[category, oldest, KB_PRESENT] = 0.0
+    ep.kb[category, topic, KB_PRESENT] = 1.0
+    ep.kb[category, topic, KB_LAST_USED] = now

@@ -106,7 +106,7 @@ def encode(ep, model, out: np.ndarray) -> None:
         out[t + 2 * e + 1] = min(1.0, ep.servers[e, SV_AVG_RESOLVE] / model.params[P_NORMAL_HOURS])
     r = model.offsets[TREND]
     for c in range(ep.trend.shape[0]):
-        out[r + c] = growth(ep.trend, model.params, c)
+        out[r + c] = growth(ep, model, c)
     clock = ep.scalars[SC_START_HOUR] + ep.scalars[SC_TIME]
     out[model.offsets[TIME]] = (clock % 24.0) / 24.0
     out[model.offsets[TIME] + 1] = np.floor((clock / 24.0) % 7.0) / 7.0

@@ -122,7 +122,7 @@ def mark_missed(ep, model, slot: int) -> None:
     ep.tickets[slot, TK_MISSED] = 1.0
     ep.counts[MISSED_DEADLINE] += 1.0
     deadline, email = ep.tickets[slot, TK_DEADLINE], int(ep.tickets[slot, TK_EMAIL])
-    emit(ep.events, ep.n_events, EV_MISSED, deadline, email, ep.tickets[slot, TK_SERVER],
+    emit(ep, EV_MISSED, deadline, email, ep.tickets[slot, TK_SERVER],
          0.0, 0.0, 0.0)  # fmt: skip
 
 
@@ -130,7 +130,7 @@ def mark_missed(ep, model, slot: int) -> None:
 def abandon(ep, model, slot: int, now: float) -> None:
     """Nobody handled the pooled ticket in time: it leaves the pool, rated 1."""
     mark_missed(ep, model, slot)
-    emit(ep.events, ep.n_events, ABANDONED, now, int(ep.tickets[slot, TK_EMAIL]), NOBODY,
+    emit(ep, ABANDONED, now, int(ep.tickets[slot, TK_EMAIL]), NOBODY,
          ABANDONED_CSAT, 0.0, 0.0)  # fmt: skip
     pooled = int(ep.scalars[SC_POOL])
     remove_item(ep.pool, pooled, slot)

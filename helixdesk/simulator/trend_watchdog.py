@@ -102,57 +102,58 @@ def surge_extra_rate(tape: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def reset_watchdog(trend: np.ndarray, scalars: np.ndarray, params: np.ndarray, now: float) -> None:
+def reset_watchdog(ep, model, now: float) -> None:
     """Start every category at its expected steady-state counts (no cold-start spike)."""
-    rate = params[P_BASE_RATE_PER_CATEGORY]
-    for c in range(trend.shape[0]):
-        trend[c, TR_FAST] = rate * params[P_TAU_FAST]
-        trend[c, TR_SLOW] = rate * params[P_TAU_SLOW]
-    scalars[SC_TREND_T] = now
+    rate = model.params[P_BASE_RATE_PER_CATEGORY]
+    for c in range(ep.trend.shape[0]):
+        ep.trend[c, TR_FAST] = rate * model.params[P_TAU_FAST]
+        ep.trend[c, TR_SLOW] = rate * model.params[P_TAU_SLOW]
+    ep.scalars[SC_TREND_T] = now
 
 
 @njit(cache=True)
-def _decay_to(trend: np.ndarray, scalars: np.ndarray, params: np.ndarray, now: float) -> None:
-    dt = now - scalars[SC_TREND_T]
+def _decay_to(ep, model, now: float) -> None:
+    dt = now - ep.scalars[SC_TREND_T]
     if dt <= 0.0:
         return
-    fast = math.exp(-dt / params[P_TAU_FAST])
-    slow = math.exp(-dt / params[P_TAU_SLOW])
-    for c in range(trend.shape[0]):
-        trend[c, TR_FAST] *= fast
-        trend[c, TR_SLOW] *= slow
-    scalars[SC_TREND_T] = now
+    fast = math.exp(-dt / model.params[P_TAU_FAST])
+    slow = math.exp(-dt / model.params[P_TAU_SLOW])
+    for c in range(ep.trend.shape[0]):
+        ep.trend[c, TR_FAST] *= fast
+        ep.trend[c, TR_SLOW] *= slow
+    ep.scalars[SC_TREND_T] = now
 
 
 @njit(cache=True)
-def observe_arrival(
-    trend: np.ndarray, scalars: np.ndarray, params: np.ndarray, category: int, now: float
-) -> None:
-    _decay_to(trend, scalars, params, now)
-    trend[category, TR_FAST] += 1.0
-    trend[category, TR_SLOW] += 1.0
+def observe_arrival(ep, model, category: int, now: float) -> None:
+    _decay_to(ep, model, now)
+    ep.trend[category, TR_FAST] += 1.0
+    ep.trend[category, TR_SLOW] += 1.0
 
 
 @njit(cache=True)
-def growth(trend: np.ndarray, params: np.ndarray, category: int) -> float:
+def growth(ep, model, category: int) -> float:
     """Recent-vs-baseline growth of a category's volume, in [-1, 1]."""
-    fast = trend[category, TR_FAST] / params[P_TAU_FAST]
-    slow = trend[category, TR_SLOW] / params[P_TAU_SLOW]
+    fast = ep.trend[category, TR_FAST] / model.params[P_TAU_FAST]
+    slow = ep.trend[category, TR_SLOW] / model.params[P_TAU_SLOW]
     return (fast - slow) / (fast + slow + 1e-9)
 
 
 @njit(cache=True)
-def acknowledge(trend: np.ndarray, params: np.ndarray, category: int) -> None:
+def acknowledge(ep, model, category: int) -> None:
     """The GM has seen this category's trend: re-baseline so its growth reads zero."""
-    trend[category, TR_SLOW] = trend[category, TR_FAST] * params[P_TAU_SLOW] / params[P_TAU_FAST]
+    params = model.params
+    ep.trend[category, TR_SLOW] = (
+        ep.trend[category, TR_FAST] * params[P_TAU_SLOW] / params[P_TAU_FAST]
+    )
 
 
 @njit(cache=True)
-def gm_listens(scalars: np.ndarray, params: np.ndarray, now: float) -> bool:
+def gm_listens(ep, model, now: float) -> bool:
     """Decay the GM's doubt to ``now``; True while it is below the GM's patience."""
-    scalars[SC_GM_DOUBT] *= math.exp(-(now - scalars[SC_GM_T]) / params[P_GM_MEMORY])
-    scalars[SC_GM_T] = now
-    return scalars[SC_GM_DOUBT] < params[P_GM_PATIENCE]
+    ep.scalars[SC_GM_DOUBT] *= math.exp(-(now - ep.scalars[SC_GM_T]) / model.params[P_GM_MEMORY])
+    ep.scalars[SC_GM_T] = now
+    return ep.scalars[SC_GM_DOUBT] < model.params[P_GM_PATIENCE]
 
 
 @njit(cache=True)
