@@ -1,0 +1,31 @@
+"""The benchmark is a script, not a test: the suite only checks that it runs and reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_bench_quick__runs_and_writes_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--json", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    figures = json.loads(out.read_text())
+    assert set(figures) == {
+        "cartpole_sps", "single_sps", "vector_sps", "long_episode_ratio", "import_s",
+        "peak_rss_mb",
+    }  # fmt: skip
+    assert set(figures["vector_sps"]) == {"1", "64", "1024", "4096"}
+    assert all(value > 0 for value in figures["vector_sps"].values())
+    assert figures["single_sps"] > 0 and figures["long_episode_ratio"] > 0
