@@ -143,10 +143,15 @@ def kernel_params(config: HelixConfig) -> np.ndarray:
         P_DRAIN_AT_END: float(env.drain_at_end),
         P_KB_INITIAL: config.knowledge_base.initial_entries_per_category,
     }
-    params = np.zeros(P_COLUMNS)
+    return pack(values, P_COLUMNS)
+
+
+def pack(values: dict[int, float], size: int) -> np.ndarray:
+    """A float64 vector of ``size`` with ``values`` at their indices (zeros elsewhere)."""
+    vector = np.zeros(size)
     for index, value in values.items():
-        params[index] = value
-    return params
+        vector[index] = value
+    return vector
 
 
 def ticket_slots(config: HelixConfig) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from helixdesk.config import HelixConfig
-from helixdesk.simulator.state import MAX_SURGES
+from helixdesk.simulator.state import MAX_SURGES, pack
 
 # Per-email uniforms.
 U_GAP = 0
@@ -91,10 +91,7 @@ def tape_params(config: HelixConfig) -> np.ndarray:
         TP_REOPEN_LOW: config.employee_sim.reopen_delay_hours[0],
         TP_REOPEN_HIGH: config.employee_sim.reopen_delay_hours[1],
     }
-    params = np.zeros(TP_COLUMNS)
-    for index, value in values.items():
-        params[index] = value
-    return params
+    return pack(values, TP_COLUMNS)
 
 
 def block_size(n_emails: int) -> int:
