@@ -25,4 +25,5 @@ RUN python -c "from helixdesk import HelixDeskEnv; HelixDeskEnv().reset(seed=0)"
 EXPOSE 7860
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7860/health', timeout=4)"]
-CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860"]
+# No WebSocket compression: deflating every ~3 KB observation costs more than it saves.
+CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860", "--ws-per-message-deflate", "false"]

@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
+# Debian's Chromium, for the dashboard's browser test (playwright's own download fails here).
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint typecheck pytest install dev clean
+.PHONY: demo test lint typecheck pytest install dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +20,15 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) -e ".[dev,train,server,llm]"
 	touch $@
 
+$(CHROMIUM):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+
 install: $(VENV)/.installed
 
 dev: $(VENV)/.installed-dev
+
+browser: $(CHROMIUM)
 
 demo: install
 	$(BIN)/python evaluate.py --agent rule random --episodes 20
@@ -32,7 +40,7 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy
 
-pytest: dev
+pytest: dev browser
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest

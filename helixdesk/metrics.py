@@ -86,11 +86,15 @@ def _ticket_outcomes(log: EventLog) -> dict[str, Any]:
     }
 
 
+def alerted_surges(log: EventLog) -> set[int]:
+    """Indices of the ground-truth surges for which the GM was alerted while under way."""
+    alerts = log.of_kind("gm_alerted")
+    return {int(s) for s in alerts[:, EV_B] if s >= 0}
+
+
 def surge_counts(log: EventLog) -> tuple[int, int]:
     """(surges alerted while under way, ground-truth surges)."""
-    alerts = log.of_kind("gm_alerted")
-    alerted = {int(s) for s in alerts[:, EV_B] if s >= 0}
-    return len(alerted), len(log.of_kind("surge"))
+    return len(alerted_surges(log)), len(log.of_kind("surge"))
 
 
 def episode_metrics(log: EventLog) -> dict[str, Any]:

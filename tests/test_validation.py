@@ -215,7 +215,8 @@ def test_docker__base_user_port_and_healthcheck() -> None:
     assert instructions["EXPOSE"] == "7860"
     assert "/health" in instructions["HEALTHCHECK"]
     assert json.loads(instructions["CMD"]) == [
-        "uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860"
+        "uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860",
+        "--ws-per-message-deflate", "false",
     ]  # fmt: skip
 
 

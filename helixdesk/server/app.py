@@ -5,31 +5,42 @@ Routes (``/docs`` shows them all):
 * ours, one episode per session: ``POST /reset`` (optional body ``{seed, task, episode_id,
   session_id}``) → ``{session_id, observation, reward, done}``; ``POST /step {session_id,
   action}``; ``GET /state?session_id=…``; ``POST /grader {session_id}`` grades that session's
-  finished episode from its event log; ``GET /tasks`` lists the tasks and the action schema.
+  finished episode from its event log; ``POST /close {session_id}`` ends a session and frees
+  its slot; ``GET /tasks`` lists the tasks and the action schema.
 * openenv's: ``/ws`` (one environment per connection), ``/health``, ``/metadata``,
   ``/schema``, ``/mcp``. openenv's own ``/reset``, ``/step`` and ``/state`` are stateless (a
   fresh environment per request). Ours are registered first, so they serve those paths, and
-  openenv's three are then removed so that ``/docs`` describes the routes that answer.
+  openenv's three are then removed so that ``/docs`` describes the routes that answer. So are
+  openenv's Task API routes (``/list_environments``, ``/{env_name}/…``): HelixDesk does not
+  implement that protocol (they answered 501), and ``GET /tasks`` lists its tasks.
 
-Errors are 4xx with a message: unknown or expired session 404, invalid body or action 422,
-step after the end or grading an unfinished (or task-less) episode 409, no free session 503.
-HTTP sessions and WebSocket sessions are each capped at ``HELIXDESK_MAX_SESSIONS``; idle HTTP
-sessions expire after ``HELIXDESK_SESSION_TTL_S`` (see :mod:`helixdesk.server.sessions`).
+Errors are 4xx with a message: undecodable body 400, unknown or expired session 404, invalid
+body or action 422, step after the end or grading an unfinished (or task-less) episode 409,
+body too large 413, no free session 503 (see :mod:`helixdesk.server.errors`). HTTP sessions
+and WebSocket sessions are each capped at ``HELIXDESK_MAX_SESSIONS``; idle HTTP sessions
+expire after ``HELIXDESK_SESSION_TTL_S`` (see :mod:`helixdesk.server.sessions`); bodies and
+``/ws`` frames are limited by :mod:`helixdesk.server.guards`. Sessions live in memory only.
+No CORS headers are sent: browsers allow only same-origin pages (such as the dashboard).
 ``main()`` serves the app with uvicorn on 0.0.0.0, port ``PORT`` (default 7860).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Body, FastAPI, HTTPException, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
+from helixdesk.server.dashboard import add_dashboard
 from helixdesk.server.environment import EpisodeStateError, HelixDeskEnvironment
+from helixdesk.server.errors import document_errors, error_response
+from helixdesk.server.guards import Guards, max_body_bytes, validation_error_reply
 from helixdesk.server.models import (
     EpisodeResponse,
     Grade,
@@ -37,10 +48,12 @@ from helixdesk.server.models import (
     HelixDeskObservation,
     HelixDeskState,
     ResetRequest,
+    SessionClosed,
     SessionRequest,
     StepRequest,
     TaskInfo,
     TasksResponse,
+    scenario_config,
 )
 from helixdesk.server.openenv_api import (
     ConcurrencyConfig,
@@ -53,8 +66,10 @@ from helixdesk.spaces import ACTION_DIMS, action_dim_names
 from helixdesk.tasks import TASKS
 
 DEFAULT_PORT = 7860
+TASK_API_PREFIXES = ("/list_environments", "/{env_name}/")
 OPENENV_HTTP_API_VERSION = "1.0.0"
 Store = SessionStore[HelixDeskEnvironment]
+T = TypeVar("T")
 
 
 @contextmanager
@@ -96,10 +111,31 @@ def _reset(store: Store, request: ResetRequest) -> EpisodeResponse:
         raise
 
 
+async def _on_session(
+    store: Store, session_id: str, work: Callable[[HelixDeskEnvironment], T]
+) -> T:
+    """``work(env)`` on the session's environment, under the session's lock.
+
+    On the event loop when the session is free: a step is ~0.3 ms of CPU, less than the hop
+    to a worker thread and back, and openenv's ``/ws`` steps run there too (see
+    ``HelixDeskEnvironment.step_async``), so HTTP and WebSocket sessions take turns fairly.
+    On a worker thread, waiting for the lock, when another request holds the session.
+    """
+    with store.use_now(session_id) as env:
+        if env is not None:
+            return work(env)
+
+    def wait_then_work() -> T:
+        with store.use(session_id) as env:
+            return work(env)
+
+    return await run_in_threadpool(wait_then_work)
+
+
 def _tasks() -> TasksResponse:
     infos = []
     for task in TASKS.values():
-        config = task.config()
+        config = scenario_config(task.id)
         names = action_dim_names(config)
         infos.append(
             TaskInfo(
@@ -117,26 +153,39 @@ def add_episode_routes(app: FastAPI, store: Store) -> None:
     """The stateful HTTP episode routes over ``store``."""
 
     @app.post(
-        "/reset", tags=["Episodes"], summary="Start an episode in a new (or the given) session"
+        "/reset",
+        tags=["Episodes"],
+        summary="Start an episode in a new (or the given) session",
+        responses={503: error_response("Every session slot is taken; retry later")},
     )
     def reset(request: Annotated[ResetRequest | None, Body()] = None) -> EpisodeResponse:
         with _http_errors():
             return _reset(store, request or ResetRequest())
 
     @app.post("/step", tags=["Episodes"], summary="Triage the session's current email")
-    def step(request: StepRequest) -> EpisodeResponse:
-        with _http_errors(), store.use(request.session_id) as env:
+    async def step(request: StepRequest) -> EpisodeResponse:
+        def triage(env: HelixDeskEnvironment) -> EpisodeResponse:
             return _reply(request.session_id, env.step(request.action))
 
+        with _http_errors():
+            return await _on_session(store, request.session_id, triage)
+
     @app.get("/state", tags=["Episodes"], summary="The session's episode bookkeeping")
-    def state(session_id: str) -> HelixDeskState:
-        with _http_errors(), store.use(session_id) as env:
-            return env.state
+    async def state(session_id: str) -> HelixDeskState:
+        with _http_errors():
+            return await _on_session(store, session_id, lambda env: env.state)
 
     @app.post("/grader", tags=["Episodes"], summary="Grade the session's finished episode")
     def grader(request: SessionRequest) -> Grade:
         with _http_errors(), store.use(request.session_id) as env:
             return env.grade()
+
+    @app.post("/close", tags=["Episodes"], summary="End the session and free its slot")
+    def close(request: SessionRequest) -> SessionClosed:
+        with _http_errors():
+            store.get(request.session_id)
+        store.discard(request.session_id)
+        return SessionClosed(session_id=request.session_id)
 
     @app.get("/tasks", tags=["Episodes"], summary="The graded tasks and the action schema")
     def tasks() -> TasksResponse:
@@ -166,6 +215,15 @@ def _drop_shadowed_routes(app: FastAPI) -> None:
     app.router.routes = kept
 
 
+def _drop_task_api_routes(app: FastAPI) -> None:
+    """Remove openenv's Task API routes, which HelixDesk does not implement (module docstring)."""
+    app.router.routes = [
+        route
+        for route in app.router.routes
+        if not (isinstance(route, APIRoute) and route.path.startswith(TASK_API_PREFIXES))
+    ]
+
+
 def build_app(limits: SessionLimits | None = None) -> FastAPI:
     """A fresh app with its own session store (limits from the environment by default)."""
     limits = limits or SessionLimits.from_environ()
@@ -180,6 +238,7 @@ def build_app(limits: SessionLimits | None = None) -> FastAPI:
     store: Store = SessionStore(HelixDeskEnvironment, limits)
     app.state.sessions = store
     add_episode_routes(app, store)
+    add_dashboard(app, store)
     openenv_server = HTTPEnvServer(
         HelixDeskEnvironment,
         HelixDeskAction,
@@ -192,6 +251,10 @@ def build_app(limits: SessionLimits | None = None) -> FastAPI:
     )
     openenv_server.register_routes(app, mode=ServerMode.SIMULATION)
     _drop_shadowed_routes(app)
+    _drop_task_api_routes(app)
+    app.add_middleware(Guards, limit=max_body_bytes())
+    app.add_exception_handler(RequestValidationError, validation_error_reply)
+    document_errors(app)
     app.router.on_shutdown.append(store.close)
     return app
 
@@ -207,10 +270,14 @@ def _port() -> int:
 
 
 def main() -> None:
-    """Serve the app on 0.0.0.0, port ``PORT`` (default 7860)."""
+    """Serve the app on 0.0.0.0, port ``PORT`` (default 7860).
+
+    WebSocket compression is off: deflating each ~3 KB observation cost about a quarter of
+    a step's round trip, for bandwidth that a step's reply does not need.
+    """
     import uvicorn
 
-    uvicorn.run(app, host="0.0.0.0", port=_port())
+    uvicorn.run(app, host="0.0.0.0", port=_port(), ws_per_message_deflate=False)
 
 
 if __name__ == "__main__":

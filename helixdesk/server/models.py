@@ -11,6 +11,7 @@ appears once the episode is over.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
 import numpy as np
@@ -25,15 +26,17 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from helixdesk.models import Classification, HelixAction, Priority, Secondary
+from helixdesk.config import HelixConfig, load_config
+from helixdesk.models import NO_ASSIGNMENT, Classification, HelixAction, Priority, Secondary
 from helixdesk.server.openenv_api import Action, Observation, State
 from helixdesk.spaces import ACTION_DIMS, CLASSIFICATIONS, PRIORITIES, SECONDARY_ACTIONS
-from helixdesk.tasks import TASK_IDS
-from helixdesk.text_view import DeskView
+from helixdesk.tasks import TASK_IDS, get_task
+from helixdesk.text_view import DeskView, QueueView
 
 # A valid action; one field at a time is swapped in to validate it through HelixAction.
 _VALID_ACTION = dict(zip(ACTION_DIMS, ("query", "normal", "no_assignment", "none"), strict=True))
-_ASSIGNMENT_NAME = r"^(employee_(0|[1-9][0-9]*)|no_assignment)$"
+# The largest integer every JSON reader holds exactly (JavaScript's Number.MAX_SAFE_INTEGER).
+MAX_SEED = 2**53 - 1
 
 
 def _name_or_code(names: tuple[str, ...]) -> WithJsonSchema:
@@ -47,16 +50,56 @@ def _name_or_code(names: tuple[str, ...]) -> WithJsonSchema:
     )
 
 
+@cache
+def scenario_config(task: str | None) -> HelixConfig:
+    """The validated config a reset with ``task`` plays (the packaged default for None).
+
+    Built once per process (parsing and validating took ~10 ms, most of a new session's
+    cost) and shared: configs are immutable.
+    """
+    return load_config() if task is None else get_task(task).config()
+
+
+def team_size() -> int:
+    """The largest team of any scenario a client can reset to (every one has 5 today)."""
+    return max(scenario_config(task).env.n_employees for task in (None, *TASK_IDS))
+
+
+def _assignment_schema(schema: dict[str, Any]) -> None:
+    """The assignment's JSON schema: the employees of the largest team, by name or index.
+
+    Built when a schema is asked for, not at import, as it reads the scenario configs.
+    """
+    team = team_size()
+    names = [*(f"employee_{i}" for i in range(team)), NO_ASSIGNMENT]
+    schema.pop("type", None)
+    schema["anyOf"] = [
+        {"type": "string", "enum": names},
+        {"type": "integer", "minimum": 0, "maximum": team - 1},
+    ]
+
+
 def _invalid(kind: str, reason: str) -> PydanticCustomError:
     """A validation error whose details stay JSON-serialisable (openenv sends them over /ws;
     a plain ValueError would put the exception object into them)."""
     return PydanticCustomError(kind, "{reason}", {"reason": reason})
 
 
+def _whole(value: object) -> object:
+    """A float with no fraction as the int it equals (``2.0`` → 2); anything else as it is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _normalised(field: str, value: object) -> str:
-    """``value`` for ``field`` as HelixAction names it, or HelixAction's reason to refuse it."""
+    """``value`` for ``field`` as HelixAction names it, or HelixAction's reason to refuse it.
+
+    A whole float (``1.0``) counts as the integer code: JSON does not tell them apart, and
+    the JSON schema of an integer code accepts it.
+    """
     try:
-        action = HelixAction.model_validate({**_VALID_ACTION, field: value})
+        action = HelixAction.model_validate({**_VALID_ACTION, field: _whole(value)})
     except ValidationError as error:
         reasons = (e["msg"].removeprefix("Value error, ") for e in error.errors())
         raise _invalid("invalid_action_choice", "; ".join(reasons)) from None
@@ -74,19 +117,10 @@ class HelixDeskAction(Action):
     priority: Annotated[Priority, _name_or_code(PRIORITIES)] = Field(
         description="critical, high, medium or normal (or code 0..3); orders complaints"
     )
-    assignment: Annotated[
-        str,
-        WithJsonSchema(
-            {
-                "anyOf": [
-                    {"type": "string", "pattern": _ASSIGNMENT_NAME},
-                    {"type": "integer", "minimum": 0},
-                ]
-            }
-        ),
-    ] = Field(
+    assignment: str = Field(
         description="employee_<i> (or the integer i) or no_assignment; valid employees are "
-        "listed in the observation's desk.choices"
+        "listed in the observation's desk.choices",
+        json_schema_extra=_assignment_schema,
     )
     secondary: Annotated[Secondary, _name_or_code(SECONDARY_ACTIONS)] = Field(
         description="auto_reply_from_kb, alert_gm or none (or code 0..2)"
@@ -162,6 +196,9 @@ class HelixDeskState(State):
     emails_total: int = Field(default=0, description="Emails in the episode")
     sim_hours: float = Field(default=0.0, description="Simulated hours since the shift began")
     cumulative_reward: float = Field(default=0.0, description="Sum of the step rewards so far")
+    queue: QueueView | None = Field(
+        default=None, description="The queue as the latest observation shows it (None before reset)"
+    )
 
 
 # -- HTTP bodies and replies ---------------------------------------------------------------
@@ -173,14 +210,23 @@ class ResetOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seed: int | None = Field(
-        default=None, ge=0, strict=True, description="Seed of the episode's inbox"
+        default=None, ge=0, le=MAX_SEED, strict=True, description="Seed of the episode's inbox"
     )
-    task: str | None = Field(
+    task: Annotated[
+        str | None,
+        WithJsonSchema({"anyOf": [{"type": "string", "enum": list(TASK_IDS)}, {"type": "null"}]}),
+    ] = Field(
         default=None, description=f"Task scenario, one of {', '.join(TASK_IDS)}; default config"
     )
     episode_id: str | None = Field(
         default=None, max_length=255, description="Your id for the episode (default: random)"
     )
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _whole_float_seed(cls, seed: object) -> object:
+        """``7.0`` is the seed 7 (JSON does not tell them apart); ``7.5`` and ``"7"`` are not."""
+        return _whole(seed)
 
     @field_validator("task")
     @classmethod
@@ -205,6 +251,13 @@ class SessionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     session_id: str = Field(description="The id returned by POST /reset")
+
+
+class SessionClosed(BaseModel):
+    """Reply of ``POST /close``."""
+
+    session_id: str = Field(description="The session that was closed; its id is now unknown")
+    closed: bool = Field(default=True, description="Always true")
 
 
 class StepRequest(SessionRequest):

@@ -60,6 +60,8 @@ with _without(HIDDEN):
         Observation,
         ServerMode,
         State,
+        WSErrorCode,
+        WSErrorResponse,
     )
 
 __all__ = [
@@ -73,5 +75,7 @@ __all__ = [
     "ServerMode",
     "State",
     "StepResult",
+    "WSErrorCode",
+    "WSErrorResponse",
     "serialize_observation",
 ]

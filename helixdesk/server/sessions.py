@@ -5,8 +5,11 @@ after another while different sessions run in parallel. Ids are unguessable
 (``secrets.token_urlsafe``). The store holds at most ``max_sessions`` (``StoreFull`` beyond
 that) and forgets a session idle for ``ttl_s`` seconds: expired sessions are dropped lazily by
 every ``open`` / ``get`` and by a background sweep, so abandoned episodes free their memory
-even when no requests come. Limits come from the environment variables
-``HELIXDESK_MAX_SESSIONS`` (default 64) and ``HELIXDESK_SESSION_TTL_S`` (default 600).
+even when no requests come. A session is closed under its lock, so a request already using
+it finishes first, and one still waiting for it gets ``SessionNotFound``. Limits come from
+the environment variables ``HELIXDESK_MAX_SESSIONS`` (default 64) and
+``HELIXDESK_SESSION_TTL_S`` (default 600). Sessions live in this process's memory only: a
+restart forgets them.
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ class Session(Generic[E]):
     env: E
     last_used: float
     lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: bool = False
 
 
 class SessionStore(Generic[E]):
@@ -109,8 +113,8 @@ class SessionStore(Generic[E]):
     def open(self) -> Session[E]:
         """A new session with a fresh environment (``StoreFull`` at the cap)."""
         self._start_sweeper()
+        self.sweep()
         with self._lock:
-            self._drop_expired()
             if len(self._sessions) >= self.limits.max_sessions:
                 raise StoreFull(
                     f"all {self.limits.max_sessions} sessions are in use; retry after one "
@@ -122,13 +126,11 @@ class SessionStore(Generic[E]):
 
     def get(self, session_id: str) -> Session[E]:
         """The live session ``session_id``, marked as used now (``SessionNotFound`` if none)."""
+        self.sweep()
         with self._lock:
-            self._drop_expired()
             session = self._sessions.get(session_id)
             if session is None:
-                raise SessionNotFound(
-                    f"unknown or expired session {session_id!r}: POST /reset opens a new one"
-                )
+                raise self._not_found(session_id)
             session.last_used = self._clock()
             return session
 
@@ -137,20 +139,44 @@ class SessionStore(Generic[E]):
         """The session's environment, held under the session's lock."""
         session = self.get(session_id)
         with session.lock:
+            if session.closed:
+                raise self._not_found(session_id)
             yield session.env
             session.last_used = self._clock()
+
+    @contextmanager
+    def use_now(self, session_id: str) -> Iterator[E | None]:
+        """Like :meth:`use`, but yields None at once when another request holds the session
+        (for callers on an event loop, which must not wait for a lock)."""
+        session = self.get(session_id)
+        if not session.lock.acquire(blocking=False):
+            yield None
+            return
+        try:
+            if session.closed:
+                raise self._not_found(session_id)
+            yield session.env
+            session.last_used = self._clock()
+        finally:
+            session.lock.release()
 
     def discard(self, session_id: str) -> None:
         """Close and forget a session (no error if it is already gone)."""
         with self._lock:
             session = self._sessions.pop(session_id, None)
         if session is not None:
-            session.env.close()
+            _close(session)
 
     def sweep(self) -> int:
         """Drop every expired session now; returns how many were dropped."""
+        deadline = self._clock() - self.limits.ttl_s
         with self._lock:
-            return self._drop_expired()
+            expired = [s for s in self._sessions.values() if s.last_used < deadline]
+            for session in expired:
+                del self._sessions[session.id]
+        for session in expired:
+            _close(session)
+        return len(expired)
 
     def close(self) -> None:
         """Stop the background sweep and close every session."""
@@ -158,15 +184,14 @@ class SessionStore(Generic[E]):
         with self._lock:
             sessions, self._sessions = list(self._sessions.values()), {}
         for session in sessions:
-            session.env.close()
+            _close(session)
 
-    def _drop_expired(self) -> int:
-        deadline = self._clock() - self.limits.ttl_s
-        expired = [s for s in self._sessions.values() if s.last_used < deadline]
-        for session in expired:
-            del self._sessions[session.id]
-            session.env.close()
-        return len(expired)
+    @staticmethod
+    def _not_found(session_id: str) -> SessionNotFound:
+        return SessionNotFound(
+            f"unknown or expired session {session_id!r} (sessions live in the server's "
+            "memory: a restart forgets them); POST /reset opens a new one"
+        )
 
     def _start_sweeper(self) -> None:
         with self._lock:
@@ -181,3 +206,10 @@ class SessionStore(Generic[E]):
         interval = min(max(self.limits.ttl_s / 4, 0.05), 60.0)
         while not self._stop.wait(interval):
             self.sweep()
+
+
+def _close(session: Session[E]) -> None:
+    """Close the session's environment once no request is using it."""
+    with session.lock:
+        session.closed = True
+        session.env.close()
