@@ -8,6 +8,7 @@ the team block holds two floats per employee and the trend block one per categor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 
 import numpy as np
@@ -58,7 +59,7 @@ class ObservationLayout:
     n_employees: int
     categories: tuple[str, ...]
 
-    @property
+    @cached_property
     def groups(self) -> dict[str, slice]:
         sizes = {
             "current_email": 5 + CATEGORY_CODE_SLOTS,
@@ -75,11 +76,11 @@ class ObservationLayout:
             start += size
         return out
 
-    @property
+    @cached_property
     def size(self) -> int:
         return self.groups["episode_progress"].stop
 
-    @property
+    @cached_property
     def feature_names(self) -> tuple[str, ...]:
         names = ["sentiment", "keyword_flag", *(f"tier_{t}" for t in TIERS)]
         names += [f"category_code_{i}" for i in range(CATEGORY_CODE_SLOTS)]
