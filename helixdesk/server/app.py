@@ -27,19 +27,18 @@ No CORS headers are sent: browsers allow only same-origin pages (such as the das
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from fastapi import Body, FastAPI, HTTPException, status
+from fastapi import Body, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from helixdesk.server.dashboard import add_dashboard
-from helixdesk.server.environment import EpisodeStateError, HelixDeskEnvironment
-from helixdesk.server.errors import document_errors, error_response
+from helixdesk.server.environment import HelixDeskEnvironment
+from helixdesk.server.errors import document_errors, error_response, http_errors
 from helixdesk.server.guards import Guards, max_body_bytes, validation_error_reply
 from helixdesk.server.models import (
     EpisodeResponse,
@@ -61,7 +60,7 @@ from helixdesk.server.openenv_api import (
     ServerMode,
     serialize_observation,
 )
-from helixdesk.server.sessions import SessionLimits, SessionNotFound, SessionStore, StoreFull
+from helixdesk.server.sessions import SessionLimits, SessionStore
 from helixdesk.spaces import ACTION_DIMS, action_dim_names
 from helixdesk.tasks import TASKS
 
@@ -70,21 +69,6 @@ TASK_API_PREFIXES = ("/list_environments", "/{env_name}/")
 OPENENV_HTTP_API_VERSION = "1.0.0"
 Store = SessionStore[HelixDeskEnvironment]
 T = TypeVar("T")
-
-
-@contextmanager
-def _http_errors() -> Iterator[None]:
-    """Turn the session and episode errors into their HTTP status codes."""
-    try:
-        yield
-    except SessionNotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except StoreFull as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
-    except EpisodeStateError as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
 
 
 def _reply(session_id: str, observation: HelixDeskObservation) -> EpisodeResponse:
@@ -159,7 +143,7 @@ def add_episode_routes(app: FastAPI, store: Store) -> None:
         responses={503: error_response("Every session slot is taken; retry later")},
     )
     def reset(request: Annotated[ResetRequest | None, Body()] = None) -> EpisodeResponse:
-        with _http_errors():
+        with http_errors():
             return _reset(store, request or ResetRequest())
 
     @app.post("/step", tags=["Episodes"], summary="Triage the session's current email")
@@ -167,22 +151,22 @@ def add_episode_routes(app: FastAPI, store: Store) -> None:
         def triage(env: HelixDeskEnvironment) -> EpisodeResponse:
             return _reply(request.session_id, env.step(request.action))
 
-        with _http_errors():
+        with http_errors():
             return await _on_session(store, request.session_id, triage)
 
     @app.get("/state", tags=["Episodes"], summary="The session's episode bookkeeping")
     async def state(session_id: str) -> HelixDeskState:
-        with _http_errors():
+        with http_errors():
             return await _on_session(store, session_id, lambda env: env.state)
 
     @app.post("/grader", tags=["Episodes"], summary="Grade the session's finished episode")
     def grader(request: SessionRequest) -> Grade:
-        with _http_errors(), store.use(request.session_id) as env:
+        with http_errors(), store.use(request.session_id) as env:
             return env.grade()
 
     @app.post("/close", tags=["Episodes"], summary="End the session and free its slot")
     def close(request: SessionRequest) -> SessionClosed:
-        with _http_errors():
+        with http_errors():
             store.get(request.session_id)
         store.discard(request.session_id)
         return SessionClosed(session_id=request.session_id)

@@ -17,13 +17,11 @@ its own; the helpers only read a session:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from fastapi import FastAPI, HTTPException, status
+from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -32,8 +30,9 @@ from helixdesk.agents import BaseAgent, RandomAgent, RuleAgent
 from helixdesk.env import HelixDeskEnv
 from helixdesk.metrics import alerted_surges
 from helixdesk.server.environment import EpisodeStateError, HelixDeskEnvironment
+from helixdesk.server.errors import http_errors
 from helixdesk.server.models import HelixDeskAction, SessionRequest
-from helixdesk.server.sessions import SessionNotFound, SessionStore
+from helixdesk.server.sessions import SessionStore
 from helixdesk.simulator.state import EV_A, EV_B, EV_C, EV_TIME
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -61,17 +60,6 @@ class SurgesResponse(BaseModel):
     """``GET /dashboard/surges``: the finished episode's surges (ground truth)."""
 
     surges: list[Surge]
-
-
-@contextmanager
-def _session_errors() -> Iterator[None]:
-    """Unknown session → 404; a call that does not fit the episode's state → 409."""
-    try:
-        yield
-    except SessionNotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except EpisodeStateError as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
 
 
 def _agent(name: AgentName, env: HelixDeskEnv, seed: int | None, step: int) -> BaseAgent:
@@ -121,12 +109,12 @@ def add_dashboard(app: FastAPI, store: Store) -> None:
 
     @app.post("/dashboard/agent-action", tags=["Dashboard"], summary="A baseline agent's move")
     def post_agent_action(request: AgentActionRequest) -> HelixDeskAction:
-        with _session_errors(), store.use(request.session_id) as session:
+        with http_errors(), store.use(request.session_id) as session:
             return agent_action(session, request.agent)
 
     @app.get("/dashboard/surges", tags=["Dashboard"], summary="Ground-truth surges, after the end")
     def get_surges(session_id: str) -> SurgesResponse:
-        with _session_errors(), store.use(session_id) as session:
+        with http_errors(), store.use(session_id) as session:
             return episode_surges(session)
 
     app.mount(ASSETS_PATH, StaticFiles(directory=STATIC_DIR), name="dashboard-assets")

@@ -15,9 +15,13 @@ the schema-driven fuzz test) see every status code a route may answer with:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, status
+
+from helixdesk.server.environment import EpisodeStateError
+from helixdesk.server.sessions import SessionNotFound, StoreFull
 
 ERROR_SCHEMA: dict[str, Any] = {
     "title": "ErrorReply",
@@ -47,6 +51,21 @@ SESSION_ERRORS = {
 SESSION_FIELD = "session_id"
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 BODY_METHODS = frozenset({"post", "put", "patch"})
+
+
+@contextmanager
+def http_errors() -> Iterator[None]:
+    """Turn the session and episode errors into their HTTP status codes."""
+    try:
+        yield
+    except SessionNotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except StoreFull as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+    except EpisodeStateError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
 
 
 def error_response(description: str, schema: dict[str, Any] = ERROR_SCHEMA) -> dict[str, Any]:
