@@ -47,3 +47,15 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+
+# RLlib (pins gymnasium==1.2.2) in its own virtualenv: install, then a 2-iteration PPO run.
+# It lives inside .venv/: a second venv at the top level (symlinks) fails `openenv validate`.
+RLLIB_VENV ?= .venv/rllib
+RLLIB_PIP := $(RLLIB_VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt
+
+.PHONY: rllib-smoke
+rllib-smoke:
+	test -x $(RLLIB_VENV)/bin/python || $(PYTHON) -m venv $(RLLIB_VENV)
+	$(RLLIB_PIP) torch==2.13.0
+	$(RLLIB_PIP) -e ".[rllib]"
+	timeout 900 $(RLLIB_VENV)/bin/python examples/rllib_ppo.py --iterations 2

@@ -15,6 +15,7 @@ from helixdesk.simulator.events import EventLog
 
 AGENT_NAMES = ("rule", "random")
 LLM_AGENT = "llm"  # offline agents above; this one needs an API key (see LLMAgent)
+POLICY_AGENTS = ("sb3", "ppo")  # a trained SB3 policy: ``model`` is the saved zip (train extra)
 
 StepCallback = Callable[["StepRecord"], None]
 
@@ -55,15 +56,22 @@ def make_agent(
     model: str | None = None,
     base_url: str | None = None,
 ) -> BaseAgent:
-    """An agent by name: ``rule``, ``random`` (seeded with ``seed``) or ``llm`` (``model`` and
-    ``base_url`` as in :class:`LLMAgent`)."""
+    """An agent by name: ``rule``, ``random`` (seeded with ``seed``), ``llm`` (``model`` and
+    ``base_url`` as in :class:`LLMAgent`) or ``sb3`` / ``ppo`` (``model``: a saved SB3 zip)."""
     if name == "rule":
         return RuleAgent(env)
     if name == "random":
         return RandomAgent(env, seed=seed)
     if name == LLM_AGENT:
         return LLMAgent(env, model=model, base_url=base_url)
-    raise ValueError(f"unknown agent {name!r}; choose from {', '.join((*AGENT_NAMES, LLM_AGENT))}")
+    if name in POLICY_AGENTS:
+        if model is None:
+            raise ValueError(f"agent {name!r} needs model=<path to a saved SB3 model zip>")
+        from helixdesk.agents.policy_agent import PolicyAgent, cached_model
+
+        return PolicyAgent(env, cached_model(model))
+    known = ", ".join((*AGENT_NAMES, LLM_AGENT, *POLICY_AGENTS))
+    raise ValueError(f"unknown agent {name!r}; choose from {known}")
 
 
 def run_episode(

@@ -1,4 +1,4 @@
-"""The ``train.py`` command line: baseline runs, CSV logging, the SB3 placeholder."""
+"""The ``train.py`` command line: baseline runs, CSV logging, the missing ``train`` extra."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from helixdesk.cli import train
 from helixdesk.cli.train import main
 from helixdesk.monitor import CSV_COLUMNS
 
@@ -45,11 +46,15 @@ def test_train_cli__rule_agent_writes_csv_and_prints_summary(tmp_path: Path) -> 
         assert text in done.stdout
 
 
-def test_train_cli__sb3_exits_2_with_a_clear_message() -> None:
-    done = run_script("--agent", "sb3")
-    assert done.returncode == 2
-    assert "SB3 training is not available yet" in done.stderr
-    assert done.stdout == ""
+def test_train_cli__sb3_without_the_train_extra_exits_2_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(train, "missing_train_modules", lambda: ["torch", "stable_baselines3"])
+    assert main(["--agent", "sb3", "--timesteps", "10"]) == 2
+    captured = capsys.readouterr()
+    assert "pip install -e .[train]" in captured.err
+    assert "torch, stable_baselines3" in captured.err
+    assert captured.out == ""
 
 
 def test_train_cli__random_agent_runs_from_another_directory(tmp_path: Path) -> None:

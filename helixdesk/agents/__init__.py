@@ -1,7 +1,13 @@
 """Baseline agents: every agent has ``act(obs, info) -> np.ndarray``.
 
 :class:`LLMAgent` needs the ``llm`` extra: it imports ``openai`` only when built.
+:class:`PolicyAgent` needs the ``train`` extra; it is imported on first use, so importing
+this package never imports torch.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from helixdesk.agents.base_agent import BaseAgent
 from helixdesk.agents.llm_agent import (
@@ -14,6 +20,18 @@ from helixdesk.agents.llm_agent import (
 from helixdesk.agents.random_agent import RandomAgent
 from helixdesk.agents.rule_agent import RuleAgent
 
+if TYPE_CHECKING:
+    from helixdesk.agents.policy_agent import PolicyAgent
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PolicyAgent":
+        from helixdesk.agents.policy_agent import PolicyAgent
+
+        return PolicyAgent
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "BaseAgent",
     "LLMActionError",
@@ -21,6 +39,7 @@ __all__ = [
     "LLMCallError",
     "LLMConfigError",
     "LLMError",
+    "PolicyAgent",
     "RandomAgent",
     "RuleAgent",
 ]

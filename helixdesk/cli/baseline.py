@@ -7,6 +7,7 @@ Usage::
     python baseline.py --json baseline.json              # machine-readable results
     python baseline.py --markdown                        # the table pasted in the README
     python baseline.py --agents llm --model gpt-4o       # needs API_KEY or HF_TOKEN
+    python baseline.py --agents rule ppo --model runs/ppo-0/model.zip   # a trained policy
 
 Each (agent, task, seed) is one episode of the task's scenario from that seed; the random
 agent's own generator is seeded with the same seed, so every cell is reproducible. ``std`` is
@@ -15,6 +16,8 @@ the population standard deviation over seeds.
 The ``llm`` agent (:class:`helixdesk.agents.LLMAgent`, default model gpt-4o, ``--base-url``
 else ``API_BASE_URL``) is not run by default. Without an API key it is skipped with a note on
 stderr; an LLM failure during the run stops the script with the error (exit status 1).
+The ``ppo`` agent (:class:`helixdesk.agents.PolicyAgent`, PPO or MaskablePPO) needs
+``--model PATH`` (a zip written by ``train.py --agent sb3``) and the ``train`` extra.
 """
 
 from __future__ import annotations
@@ -40,7 +43,13 @@ from helixdesk.evaluation import AGENT_NAMES, LLM_AGENT, make_agent
 from helixdesk.tasks import TASK_IDS, TASKS
 
 DEFAULT_SEEDS = (42, 100, 2026)
-AGENT_TITLES = {"random": "Random agent", "rule": "Rule-based agent", LLM_AGENT: "LLM agent"}
+PPO_AGENT = "ppo"
+AGENT_TITLES = {
+    "random": "Random agent",
+    "rule": "Rule-based agent",
+    LLM_AGENT: "LLM agent",
+    PPO_AGENT: "PPO agent",
+}
 TASK_METRICS = {
     "easy": "Keyword emails handled as complaint + critical",
     "medium": "SLA compliance",
@@ -56,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="baseline.py", description="Score baseline agents on HelixDesk's graded tasks."
     )
     parser.add_argument(
-        "--agents", nargs="+", choices=[*AGENT_NAMES, LLM_AGENT], default=["random", "rule"]
+        "--agents",
+        nargs="+",
+        choices=[*AGENT_NAMES, LLM_AGENT, PPO_AGENT],
+        default=["random", "rule"],
     )
     parser.add_argument("--tasks", nargs="+", choices=TASK_IDS, default=list(TASK_IDS))
     parser.add_argument("--seeds", nargs="+", type=int, default=list(DEFAULT_SEEDS))
@@ -64,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--markdown", action="store_true", help="print only the README's markdown table"
     )
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="the llm agent's chat model")
+    parser.add_argument(
+        "--model",
+        help=f"the llm agent's chat model (default {DEFAULT_MODEL}), or the ppo agent's model zip",
+    )
     parser.add_argument("--base-url", help="the llm agent's API base URL (else API_BASE_URL)")
     return parser
 
@@ -129,7 +144,15 @@ def _rich_table(results: Results, seeds: Sequence[int]) -> Table:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if PPO_AGENT in args.agents:
+        if LLM_AGENT in args.agents:
+            parser.error("--agents llm and ppo both read --model: run them separately")
+        if not args.model:
+            parser.error("--agents ppo needs --model PATH (a model.zip written by train.py)")
+    elif LLM_AGENT in args.agents and not args.model:
+        args.model = DEFAULT_MODEL
     agents = runnable_agents(args)
     if not agents:
         print("baseline.py: no agent left to run", file=sys.stderr)
@@ -141,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     except LLMError as exc:
         print(f"{LLM_AGENT}: failed — {exc}", file=sys.stderr)
         return 1
+    except (FileNotFoundError, ModuleNotFoundError, ValueError) as exc:
+        print(f"{PPO_AGENT}: failed — {exc}", file=sys.stderr)
+        return 2
     if args.json is not None:
         payload: dict[str, Any] = {"seeds": args.seeds, "results": results}
         if LLM_AGENT in agents:

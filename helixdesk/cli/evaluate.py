@@ -31,6 +31,8 @@ from helixdesk.evaluation import AGENT_NAMES, EpisodeResult, make_agent, run_epi
 from helixdesk.monitor.event_export import write_event_logs
 from helixdesk.monitor.plots import plot_agent_comparison
 
+SB3_AGENT = "sb3"  # a trained policy: needs --model PATH and the train extra
+
 TABLE_ROWS = (
     ("return", "Episode return", ".2f"),
     ("sla_compliance", "SLA compliance", ".3f"),
@@ -58,8 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="evaluate.py", description="Run HelixDesk agents over seeded episodes."
     )
     parser.add_argument(
-        "--agent", nargs="+", choices=AGENT_NAMES, default=["rule"], help="agents to evaluate"
+        "--agent",
+        nargs="+",
+        choices=[*AGENT_NAMES, SB3_AGENT],
+        default=["rule"],
+        help="agents to evaluate (sb3 needs --model)",
     )
+    parser.add_argument("--model", help="saved SB3 model zip for --agent sb3 (train.py --out)")
     parser.add_argument("--episodes", type=_positive_int, default=100, help="episodes per agent")
     parser.add_argument("--seed", type=int, default=0, help="seed of episode 0 (k uses S+k)")
     parser.add_argument("--config", help="YAML file merged over the packaged defaults")
@@ -70,19 +77,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_agent(
-    name: str, config: HelixConfig, seeds: Sequence[int], advance: Callable[[], None]
+    name: str,
+    config: HelixConfig,
+    seeds: Sequence[int],
+    advance: Callable[[], None],
+    model: str | None = None,
 ) -> list[EpisodeResult]:
     """One agent over every seed; ``advance`` is called after each episode."""
     env = HelixDeskEnv(config)
     results = []
     for episode, seed in enumerate(seeds):
-        agent = make_agent(name, env, seed)
+        agent = make_agent(name, env, seed, model=model if name == SB3_AGENT else None)
         results.append(run_episode(env, agent, seed, episode=episode))
         advance()
     return results
 
 
-def run_agents(agents: Sequence[str], config: HelixConfig, seeds: Sequence[int]) -> ResultsByAgent:
+def run_agents(
+    agents: Sequence[str], config: HelixConfig, seeds: Sequence[int], model: str | None = None
+) -> ResultsByAgent:
     """Every agent over the same seeds, behind a transient progress bar on stderr."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     progress = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
@@ -90,7 +103,8 @@ def run_agents(agents: Sequence[str], config: HelixConfig, seeds: Sequence[int])
     with progress:
         for name in agents:
             task = progress.add_task(f"{name:>8}", total=len(seeds))
-            results[name] = run_agent(name, config, seeds, partial(progress.advance, task))
+            advance = partial(progress.advance, task)
+            results[name] = run_agent(name, config, seeds, advance, model)
     return results
 
 
@@ -171,9 +185,15 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
     except ConfigError as error:
         parser.error(str(error))
+    if SB3_AGENT in args.agent and not args.model:
+        parser.error("--agent sb3 needs --model PATH (a model.zip written by train.py)")
     agents = list(dict.fromkeys(args.agent))
     seeds = [args.seed + episode for episode in range(args.episodes)]
-    results = run_agents(agents, config, seeds)
+    try:
+        results = run_agents(agents, config, seeds, args.model)
+    except (FileNotFoundError, ModuleNotFoundError, ValueError) as error:
+        Console(stderr=True).print(f"error: {error}", markup=False, highlight=False)
+        return 2
     report = build_report(results, seeds, args.config)
     Console().print(summary_table(report))
     try:

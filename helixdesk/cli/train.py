@@ -2,12 +2,14 @@
 
 The baseline agents (``rule``, ``random``) do not learn, so "training" them just runs them;
 the run still shows the live dashboard, writes the per-step CSV log and ends with a summary
-table. Learning agents (``sb3``) come in a later version.
+table. ``--agent sb3`` trains PPO or MaskablePPO with Stable-Baselines3 on the native vector
+env (see :mod:`helixdesk.cli.train_sb3`); it needs the ``train`` extra, imported only then.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -23,10 +25,9 @@ from helixdesk.monitor import EpisodeLogger, TerminalDashboard
 from helixdesk.monitor.terminal_dashboard import format_metric
 
 SB3_AGENT = "sb3"
-SB3_UNAVAILABLE = (
-    "error: SB3 training is not available yet in this version of HelixDesk; "
-    f"use --agent {' or --agent '.join(AGENT_NAMES)} for now."
-)
+SB3_ALGOS = ("ppo", "maskable_ppo")
+TRAIN_MODULES = ("torch", "stable_baselines3", "sb3_contrib")
+DEFAULT_EPISODES = 100
 EXIT_OK = 0
 EXIT_USAGE = 2
 
@@ -45,18 +46,60 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Run a HelixDesk agent for N episodes with a live dashboard and a per-step CSV log. "
             "The rule and random baselines do not learn: 'training' them just runs them. "
-            "SB3 (reinforcement-learning) training is not available yet in this version."
+            "--agent sb3 trains PPO / MaskablePPO (needs pip install -e .[train])."
         ),
     )
     parser.add_argument("--agent", choices=[*AGENT_NAMES, SB3_AGENT], default="rule")
-    parser.add_argument("--episodes", type=positive_int, default=100, help="default: 100")
+    parser.add_argument(
+        "--episodes",
+        type=positive_int,
+        help=f"default: {DEFAULT_EPISODES}; for sb3, timesteps = episodes x env.episode_emails",
+    )
     parser.add_argument("--seed", type=int, default=0, help="episode k uses seed S+k (default 0)")
     parser.add_argument("--config", help="YAML file overriding the packaged config")
     parser.add_argument("--csv", help="CSV log path (overrides monitor.csv_path)")
     parser.add_argument(
         "--no-dashboard", action="store_true", help="no live panel, one line per episode"
     )
+    sb3 = parser.add_argument_group("sb3 training (--agent sb3)")
+    sb3.add_argument("--algo", choices=SB3_ALGOS, default="ppo", help="default: ppo")
+    sb3.add_argument("--timesteps", type=positive_int, help="total env steps (not with --episodes)")
+    sb3.add_argument("--n-envs", type=positive_int, default=8, help="vector env size (default 8)")
+    sb3.add_argument("--n-steps", type=positive_int, default=128, help="rollout length per env")
+    sb3.add_argument("--out", help="output directory (default: runs/<algo>-<seed>)")
+    sb3.add_argument(
+        "--eval-every",
+        type=positive_int,
+        help="score the four tasks every N timesteps (default: at the end only)",
+    )
     return parser
+
+
+def missing_train_modules() -> list[str]:
+    """The modules of the ``train`` extra that are not installed."""
+    return [name for name in TRAIN_MODULES if importlib.util.find_spec(name) is None]
+
+
+def run_sb3(args: argparse.Namespace) -> int:
+    """``--agent sb3``: check the extra, then hand over to :mod:`helixdesk.cli.train_sb3`."""
+    if args.timesteps is not None and args.episodes is not None:
+        print("error: give --timesteps or --episodes, not both", file=sys.stderr)
+        return EXIT_USAGE
+    missing = missing_train_modules()
+    if missing:
+        print(
+            f"error: --agent sb3 needs {', '.join(missing)}: pip install -e .[train]",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    from helixdesk.cli.train_sb3 import train
+
+    return train(args, config, Console())
 
 
 def without_dashboard(config: HelixConfig) -> HelixConfig:
@@ -119,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the episodes; return the exit code."""
     args = build_parser().parse_args(argv)
     if args.agent == SB3_AGENT:
-        print(SB3_UNAVAILABLE, file=sys.stderr)
-        return EXIT_USAGE
+        return run_sb3(args)
+    if args.episodes is None:
+        args.episodes = DEFAULT_EPISODES
     try:
         config = load_run_config(args)
     except ConfigError as error:
