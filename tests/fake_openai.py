@@ -33,6 +33,10 @@ class Reply:
 Script = Callable[[dict[str, Any], int], Reply]
 
 
+# Environment variables that point an LLM client somewhere; tests clear or set them all.
+KEY_VARIABLES = ("API_KEY", "HF_TOKEN", "OPENAI_API_KEY", "API_BASE_URL", "MODEL_NAME")
+
+
 def action_json(*names: str) -> str:
     return json.dumps(dict(zip(ACTION_DIMS, names, strict=True)))
 

@@ -31,10 +31,9 @@ from helixdesk.cli.inference import (
 from helixdesk.models import HelixAction
 from helixdesk.spaces import ACTION_DIMS
 from helixdesk.tasks import TASK_IDS, TASKS, make_env
-from tests.fake_openai import FakeOpenAI, Reply, serve_fake_openai, triage_reply
+from tests.fake_openai import KEY_VARIABLES, FakeOpenAI, Reply, serve_fake_openai, triage_reply
 
 ROOT = Path(__file__).resolve().parents[1]
-KEY_VARIABLES = ("API_KEY", "HF_TOKEN", "OPENAI_API_KEY", "API_BASE_URL", "MODEL_NAME")
 
 REWARD = r"-?\d+\.\d{2}"
 START = re.compile(r"\[START\] task=(?P<task>\S+) env=helixdesk model=(?P<model>\S+)")

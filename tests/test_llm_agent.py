@@ -30,10 +30,16 @@ from helixdesk.env import HelixDeskEnv
 from helixdesk.evaluation import make_agent, run_episode
 from helixdesk.models import HelixAction
 from helixdesk.tasks import TASKS, make_env
-from tests.fake_openai import FakeOpenAI, Reply, action_json, constant, serve_fake_openai
+from tests.fake_openai import (
+    KEY_VARIABLES,
+    FakeOpenAI,
+    Reply,
+    action_json,
+    constant,
+    serve_fake_openai,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
-KEY_VARIABLES = ("API_KEY", "HF_TOKEN", "OPENAI_API_KEY", "API_BASE_URL", "MODEL_NAME")
 VALID = action_json("complaint", "critical", "employee_2", "none")
 EXPECTED = np.array([1, 0, 2, 2], dtype=np.int64)
 
