@@ -4,15 +4,19 @@ Usage::
 
     python bench/load.py                                   # 64 WS + 64 HTTP sessions, 20 s
     python bench/load.py --ws 4 --http 4 --seconds 3 --single-seconds 1 --json out.json
+    python bench/load.py --view vector                     # sessions reset with view=vector
 
 Starts the server (uvicorn, one worker, options as in the container) in a subprocess on a
 free loopback port, and talks to nothing else. Two phases, each bounded in time:
 
-1. **single**: one WebSocket session steps as fast as it can (``--single-seconds``);
+1. **single**: one WebSocket session steps as fast as it can (``--single-seconds``), once
+   with the full observation (desk view and text) and once with ``view=vector``;
 2. **concurrent**: ``--ws`` WebSocket sessions (openenv's ``/ws``) and ``--http`` HTTP
    sessions (``POST /reset``, ``/step``, ``/close``) at once, for ``--seconds``. With
    ``--think-ms`` each session pauses that long between steps, as an agent that thinks would;
    with 0 (the default) every session steps back to back, which measures the server saturated.
+   Sessions reset with ``--view`` (``full`` by default, as LLM agents play; ``vector`` as an
+   RL client that reads only the Gymnasium vector would).
 
 Each session plays full episodes of its own task (none, easy, medium, hard, expert in turn)
 with its own seeds and a fixed action script, and folds every reply (observation, reward,
@@ -90,6 +94,7 @@ class Episode:
 
     task: str | None
     seed: int
+    view: str
     steps: int
     digest: str
 
@@ -105,7 +110,7 @@ class SessionResult:
 class Transport:
     """One session's connection: ``reset`` and ``step`` return the reply's ``data``."""
 
-    async def reset(self, task: str | None, seed: int) -> Reply:
+    async def reset(self, task: str | None, seed: int, view: str) -> Reply:
         raise NotImplementedError
 
     async def step(self, act: dict[str, Any]) -> Reply:
@@ -124,8 +129,9 @@ class WebSocketTransport(Transport):
         data: Reply = answer["data"]
         return data
 
-    async def reset(self, task: str | None, seed: int) -> Reply:
-        return await self._ask({"type": "reset", "data": {"seed": seed, "task": task}})
+    async def reset(self, task: str | None, seed: int, view: str) -> Reply:
+        data = {"seed": seed, "task": task, "view": view}
+        return await self._ask({"type": "reset", "data": data})
 
     async def step(self, act: dict[str, Any]) -> Reply:
         return await self._ask({"type": "step", "data": act})
@@ -174,8 +180,8 @@ class HttpTransport(Transport):
         self.session_id = reply.pop("session_id", self.session_id)
         return reply
 
-    async def reset(self, task: str | None, seed: int) -> Reply:
-        body = {"seed": seed, "task": task}
+    async def reset(self, task: str | None, seed: int, view: str) -> Reply:
+        body = {"seed": seed, "task": task, "view": view}
         if self.session_id is not None:
             body["session_id"] = self.session_id
         return await self._post("/reset", body)
@@ -188,28 +194,35 @@ class HttpTransport(Transport):
             await self._post("/close", {"session_id": self.session_id})
 
 
-async def play(
-    transport: Transport, index: int, deadline: float, think_s: float, result: SessionResult
-) -> None:
-    """Play episodes of session ``index``'s task until ``deadline``."""
+@dataclass(frozen=True)
+class Plan:
+    """How every session of a phase plays: until when, pausing how long, with which view."""
+
+    deadline: float
+    think_s: float
+    view: str
+
+
+async def play(transport: Transport, index: int, plan: Plan, result: SessionResult) -> None:
+    """Play episodes of session ``index``'s task until the plan's deadline."""
     task = TASKS[index % len(TASKS)]
     for episode in range(SEEDS_PER_SESSION):
-        if time.perf_counter() >= deadline:
+        if time.perf_counter() >= plan.deadline:
             return
         seed = index * SEEDS_PER_SESSION + episode
         digest = hashlib.blake2b(digest_size=16)
-        reply = await transport.reset(task, seed)
+        reply = await transport.reset(task, seed, plan.view)
         digest.update(canonical(reply))
         steps = 0
-        while not reply["done"] and time.perf_counter() < deadline:
+        while not reply["done"] and time.perf_counter() < plan.deadline:
             start = time.perf_counter()
             reply = await transport.step(action(steps))
             result.latencies.append(time.perf_counter() - start)
             digest.update(canonical(reply))
             steps += 1
-            if think_s:
-                await asyncio.sleep(think_s)
-        result.episodes.append(Episode(task, seed, steps, digest.hexdigest()))
+            if plan.think_s:
+                await asyncio.sleep(plan.think_s)
+        result.episodes.append(Episode(task, seed, plan.view, steps, digest.hexdigest()))
 
 
 async def guarded(result: SessionResult, run: Callable[[], Awaitable[None]]) -> SessionResult:
@@ -221,25 +234,25 @@ async def guarded(result: SessionResult, run: Callable[[], Awaitable[None]]) -> 
     return result
 
 
-async def ws_session(url: str, index: int, deadline: float, think_s: float) -> SessionResult:
+async def ws_session(url: str, index: int, plan: Plan) -> SessionResult:
     result = SessionResult("ws")
 
     async def run() -> None:
         async with connect(url.replace("http", "ws", 1) + "/ws", max_size=None) as ws:
-            await play(WebSocketTransport(ws), index, deadline, think_s, result)
+            await play(WebSocketTransport(ws), index, plan, result)
             await ws.send(json.dumps({"type": "close"}))
 
     return await guarded(result, run)
 
 
-async def http_session(url: str, index: int, deadline: float, think_s: float) -> SessionResult:
+async def http_session(url: str, index: int, plan: Plan) -> SessionResult:
     result = SessionResult("http")
 
     async def run() -> None:
         connection = await HttpConnection.open(url)
         try:
             transport = HttpTransport(connection)
-            await play(transport, index, deadline, think_s, result)
+            await play(transport, index, plan, result)
             await transport.close()
         finally:
             await connection.close()
@@ -248,12 +261,12 @@ async def http_session(url: str, index: int, deadline: float, think_s: float) ->
 
 
 async def run_sessions(
-    url: str, ws: int, http: int, seconds: float, think_s: float
+    url: str, ws: int, http: int, seconds: float, think_s: float, view: str
 ) -> list[SessionResult]:
     """``ws`` WebSocket and ``http`` HTTP sessions at once, until ``seconds`` have passed."""
-    deadline = time.perf_counter() + seconds
-    sessions = [ws_session(url, i, deadline, think_s) for i in range(ws)]
-    sessions += [http_session(url, ws + i, deadline, think_s) for i in range(http)]
+    plan = Plan(time.perf_counter() + seconds, think_s, view)
+    sessions = [ws_session(url, i, plan) for i in range(ws)]
+    sessions += [http_session(url, ws + i, plan) for i in range(http)]
     return list(await asyncio.gather(*sessions))
 
 
@@ -331,7 +344,7 @@ def reference_digest(episode: Episode, envs: dict[str | None, HelixDeskEnvironme
     """The digest of ``episode`` replayed in process (through JSON, as a client sees it)."""
     env = envs.setdefault(episode.task, HelixDeskEnvironment())
     digest = hashlib.blake2b(digest_size=16)
-    observation = env.reset(seed=episode.seed, task=episode.task)
+    observation = env.reset(seed=episode.seed, task=episode.task, view=episode.view)
     digest.update(canonical(json.loads(json.dumps(serialize_observation(observation)))))
     for step in range(episode.steps):
         observation = env.step(HelixDeskAction.model_validate(action(step)))
@@ -375,11 +388,11 @@ def summary(results: list[SessionResult], seconds: float, cpu: dict[str, float])
     return report
 
 
-def phase(server: Server, ws: int, http: int, seconds: float, think_s: float) -> tuple:
+def phase(server: Server, ws: int, http: int, seconds: float, think_s: float, view: str) -> tuple:
     """Run one phase; returns its results and summary."""
     cpu_server, cpu_client = server.cpu_seconds(), time.process_time()
     start = time.perf_counter()
-    results = asyncio.run(run_sessions(server.url, ws, http, seconds, think_s))
+    results = asyncio.run(run_sessions(server.url, ws, http, seconds, think_s, view))
     elapsed = time.perf_counter() - start
     cpu = {
         "server": round(server.cpu_seconds() - cpu_server, 2),
@@ -390,7 +403,7 @@ def phase(server: Server, ws: int, http: int, seconds: float, think_s: float) ->
 
 def warm_up(server: Server) -> None:
     """One short episode of every task, so no phase pays for first-use costs."""
-    results = asyncio.run(run_sessions(server.url, len(TASKS), 0, 1.0, 0.0))
+    results = asyncio.run(run_sessions(server.url, len(TASKS), 0, 1.0, 0.0, "full"))
     errors = [e for r in results for e in r.errors]
     if errors:
         raise RuntimeError(f"warm-up failed: {errors[0]}\n{server.output()}")
@@ -421,6 +434,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="concurrent phase length")
     parser.add_argument("--single-seconds", type=float, default=5.0, help="0 skips it")
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause between steps")
+    parser.add_argument(
+        "--view",
+        choices=("full", "vector"),
+        default="full",
+        help="the concurrent sessions' reset view (default full)",
+    )
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
     if min(args.ws, args.http) < 0 or args.ws + args.http < 1 or args.seconds <= 0:
@@ -436,10 +455,11 @@ def measure(args: argparse.Namespace, report: dict[str, Any]) -> list[SessionRes
     with running_server(max_sessions=max(args.ws, args.http, len(TASKS))) as server:
         warm_up(server)
         if args.single_seconds > 0:
-            single, report["single"] = phase(server, 1, 0, args.single_seconds, 0.0)
-            results += single
+            for view, key in (("full", "single"), ("vector", "single_vector")):
+                single, report[key] = phase(server, 1, 0, args.single_seconds, 0.0, view)
+                results += single
         concurrent, report["concurrent"] = phase(
-            server, args.ws, args.http, args.seconds, args.think_ms / 1000
+            server, args.ws, args.http, args.seconds, args.think_ms / 1000, args.view
         )
         results += concurrent
         if any(r.errors for r in results):
@@ -463,8 +483,9 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.perf_counter() - start, 2),
     }
     if "single" in report:
-        print_phase("single WebSocket client", report["single"])
-    print_phase(f"{args.ws} WS + {args.http} HTTP sessions", report["concurrent"])
+        print_phase("single WebSocket client, full view", report["single"])
+        print_phase("single WebSocket client, view=vector", report["single_vector"])
+    print_phase(f"{args.ws} WS + {args.http} HTTP sessions, view={args.view}", report["concurrent"])
     check = report["check"]
     print(
         f"isolation check: {check['episodes']} episodes replayed in process, "
@@ -474,7 +495,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server log (tail):\n{report['server_log']}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    errors = sum(report[p]["all"]["errors"] for p in ("single", "concurrent") if p in report)
+    phases = ("single", "single_vector", "concurrent")
+    errors = sum(report[p]["all"]["errors"] for p in phases if p in report)
     return 1 if errors or found else 0
 
 

@@ -11,6 +11,10 @@ horizon (so PPO bootstraps), ``info["episode"]`` for SB3's episode statistics, a
     from helixdesk.sb3 import HelixDeskSB3VecEnv
 
     model = PPO("MlpPolicy", HelixDeskSB3VecEnv(num_envs=16), device="cpu")
+
+:class:`ScenarioMixVecEnv` puts several configs (say, the four task scenarios) side by side
+in one ``VecEnv``, so a single policy trains on all of them at once. :class:`DeskFeatures` is
+a features extractor for SB3 policies that adds a few features read off the observation.
 """
 
 from __future__ import annotations
@@ -19,11 +23,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
+import torch
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
 from helixdesk.config import HelixConfig
 from helixdesk.rewards import COMPONENTS
+from helixdesk.spaces import CATEGORY_CODE_SLOTS, CATEGORY_CODES, ObservationLayout
 from helixdesk.vector import HelixDeskVectorEnv
 
 
@@ -106,8 +114,144 @@ class HelixDeskSB3VecEnv(VecEnv):
         return [False for _ in self._indices(indices)]
 
     def _indices(self, indices: VecEnvIndices) -> Sequence[int]:
-        if indices is None:
-            return range(self.num_envs)
-        if isinstance(indices, int):
-            return [indices]
-        return list(indices) if isinstance(indices, Iterable) else [int(indices)]
+        return sub_env_indices(indices, self.num_envs)
+
+
+class ScenarioMixVecEnv(VecEnv):
+    """Several :class:`HelixDeskSB3VecEnv` blocks, one per config, behind one ``VecEnv``.
+
+    Sub-envs ``0 .. n_0-1`` run the first config, the next ``n_1`` the second, and so on:
+    ``num_envs`` is split as evenly as possible, earlier configs taking the remainder. Every
+    config must give the same observation and action spaces (the same team and categories);
+    only the dynamics differ. ``seed(s)`` seeds sub-env ``i`` with ``s + i`` across blocks,
+    exactly as one block of ``num_envs`` would be seeded.
+    """
+
+    def __init__(
+        self,
+        num_envs: int,
+        configs: Sequence[HelixConfig | str | Path | Mapping[str, Any] | None],
+    ) -> None:
+        if not configs:
+            raise ValueError("ScenarioMixVecEnv needs at least one config")
+        if num_envs < len(configs):
+            raise ValueError(
+                f"num_envs={num_envs} cannot give each of the {len(configs)} configs a sub-env"
+            )
+        sizes = [len(block) for block in np.array_split(np.arange(num_envs), len(configs))]
+        self.blocks = [
+            HelixDeskSB3VecEnv(size, config) for size, config in zip(sizes, configs, strict=True)
+        ]
+        first = self.blocks[0]
+        for index, block in enumerate(self.blocks[1:], start=1):
+            if (
+                block.observation_space != first.observation_space
+                or block.action_space != first.action_space
+            ):
+                raise ValueError(
+                    f"config {index} gives spaces {block.observation_space}, "
+                    f"{block.action_space}; config 0 gives {first.observation_space}, "
+                    f"{first.action_space}: mixed configs must share team size and categories"
+                )
+        self._starts = np.cumsum([0, *sizes])
+        super().__init__(num_envs, first.observation_space, first.action_space)
+
+    def reset(self) -> np.ndarray:
+        for block, start in zip(self.blocks, self._starts, strict=False):
+            block._seeds = self._seeds[start : start + block.num_envs]
+        self._reset_seeds()
+        return np.concatenate([block.reset() for block in self.blocks])
+
+    def step_async(self, actions: np.ndarray) -> None:
+        actions = np.asarray(actions).reshape(self.num_envs, -1)
+        for block, start in zip(self.blocks, self._starts, strict=False):
+            block.step_async(actions[start : start + block.num_envs])
+
+    def step_wait(self) -> VecEnvStepReturn:
+        results = [block.step_wait() for block in self.blocks]
+        obs, rewards, dones, infos = zip(*results, strict=True)
+        return (
+            np.concatenate(obs),
+            np.concatenate(rewards),
+            np.concatenate(dones),
+            [info for block_infos in infos for info in block_infos],
+        )
+
+    def action_masks(self) -> np.ndarray:
+        return np.concatenate([block.action_masks() for block in self.blocks])
+
+    def close(self) -> None:
+        for block in self.blocks:
+            block.close()
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        return [getattr(self._block_of(i).venv, attr_name) for i in self._indices(indices)]
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        raise AttributeError("HelixDesk sub-envs share one simulator: attributes are read-only")
+
+    def env_method(
+        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any
+    ) -> list[Any]:
+        if method_name != "action_masks":
+            raise AttributeError(f"env_method supports 'action_masks' only, not {method_name!r}")
+        masks = self.action_masks()
+        return [masks[i] for i in self._indices(indices)]
+
+    def env_is_wrapped(self, wrapper_class: type, indices: VecEnvIndices = None) -> list[bool]:
+        return [False for _ in self._indices(indices)]
+
+    def _block_of(self, index: int) -> HelixDeskSB3VecEnv:
+        return self.blocks[int(np.searchsorted(self._starts, index, side="right")) - 1]
+
+    def _indices(self, indices: VecEnvIndices) -> Sequence[int]:
+        return sub_env_indices(indices, self.num_envs)
+
+
+def sub_env_indices(indices: VecEnvIndices, num_envs: int) -> Sequence[int]:
+    """SB3's ``indices`` argument (None = all, an int, or an iterable) as a list of ints."""
+    if indices is None:
+        return range(num_envs)
+    if isinstance(indices, int):
+        return [indices]
+    return list(indices) if isinstance(indices, Iterable) else [int(indices)]
+
+
+class DeskFeatures(BaseFeaturesExtractor):
+    """The observation plus three features an MLP finds hard to work out from it.
+
+    * the email's category, one-hot (decoded from the observation's 5-slot category code);
+    * the trend watchdog's growth for that category (the trend entry the code points to);
+    * the employee who specialises in that category, one-hot (category ``i`` belongs to
+      employee ``i mod n_employees``, as the desk view's ``specialties`` say).
+
+    All three are functions of the observation alone, so a policy with these features sees
+    nothing a plain MLP could not. Spotting a surge needs "the growth of *this* email's
+    category", a lookup that a small MLP learns slowly from rare rewards. Use it with
+    ``policy_kwargs={"features_extractor_class": DeskFeatures, "features_extractor_kwargs":
+    {"n_employees": 5, "n_categories": 8}}``.
+    """
+
+    codes: torch.Tensor
+    specialist: torch.Tensor
+
+    def __init__(self, observation_space: gym.spaces.Box, n_employees: int, n_categories: int):
+        layout = ObservationLayout(n_employees, tuple(f"c{i}" for i in range(n_categories)))
+        if observation_space.shape != (layout.size,):
+            raise ValueError(
+                f"observation shape {observation_space.shape} does not fit {n_employees} "
+                f"employees and {n_categories} categories (expected ({layout.size},))"
+            )
+        super().__init__(observation_space, layout.size + n_categories + 1 + n_employees)
+        code_start = layout.groups["current_email"].stop - CATEGORY_CODE_SLOTS
+        self.code = slice(code_start, code_start + CATEGORY_CODE_SLOTS)
+        self.trend = layout.groups["trend_state"]
+        specialist = np.eye(n_employees, dtype=np.float32)[np.arange(n_categories) % n_employees]
+        self.register_buffer("codes", torch.as_tensor(CATEGORY_CODES[:n_categories]))
+        self.register_buffer("specialist", torch.as_tensor(specialist))
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        code = observations[:, self.code]
+        category = torch.eq(code.unsqueeze(1), self.codes).all(dim=-1).float()
+        growth = (category * observations[:, self.trend]).sum(dim=-1, keepdim=True)
+        return torch.cat([observations, category, growth, category @ self.specialist], dim=1)

@@ -102,7 +102,8 @@ def _email(env: HelixDeskEnv, mask: list[bool]) -> EmailView | None:
     )
 
 
-def _queue(env: HelixDeskEnv) -> QueueView:
+def queue_view(env: HelixDeskEnv) -> QueueView:
+    """The queue part of the desk view (what ``GET /state`` shows)."""
     groups, obs, cfg = env.layout.groups, env.last_observation, env.config.env
     queue, sla = obs[groups["queue_state"]], obs[groups["sla_state"]]
     team_capacity = cfg.n_employees * cfg.employee_capacity
@@ -147,7 +148,7 @@ def build_view(env: HelixDeskEnv) -> DeskView:
         emails_total=env.config.env.episode_emails,
         clock=_clock(env.tape.start_hour + env.sim_hours),
         email=_email(env, mask),
-        queue=_queue(env),
+        queue=queue_view(env),
         team=_team(env),
         trends=trends,
         trending=[c for c, v in trends.items() if v > TREND_ALERT],

@@ -132,6 +132,24 @@ def test_faces__typed_client_parses_what_the_server_sends(url: str) -> None:
     assert (state.task, state.seed, state.done, state.step_count) == ("easy", 5, True, 20)
 
 
+def test_faces__typed_client_plays_the_same_episode_with_the_vector_view(url: str) -> None:
+    reference = in_process_episode("easy", 5)["replies"]
+    with HelixDeskClient(base_url=url).sync() as client:
+        result = client.reset(seed=5, task="easy", view="vector")
+        seen = [result]
+        while not result.done:
+            action = HelixDeskAction.model_validate(scripted_action(len(seen) - 1))
+            result = client.step(action)
+            seen.append(result)
+    for got, want in zip(seen, reference, strict=True):
+        assert got.observation.desk is None and got.observation.text is None
+        assert got.observation.vector == want["observation"]["vector"]
+        assert got.reward == want["reward"]
+    grade = seen[-1].observation.grade
+    assert grade is not None
+    assert grade.model_dump() == reference[-1]["observation"]["grade"]
+
+
 def test_faces__concurrent_ws_and_http_sessions_do_not_interfere(url: str) -> None:
     barrier = threading.Barrier(2, timeout=30)
 

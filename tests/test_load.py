@@ -22,7 +22,9 @@ def test_load__small_run_has_no_errors_and_every_trajectory_matches(tmp_path: Pa
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(out.read_text())
     concurrent = report["concurrent"]
-    assert concurrent["all"]["errors"] == report["single"]["all"]["errors"] == 0
+    singles = [report["single"]["all"], report["single_vector"]["all"]]
+    assert concurrent["all"]["errors"] == singles[0]["errors"] == singles[1]["errors"] == 0
+    assert singles[0]["steps"] > 0 and singles[1]["steps"] > 0
     assert concurrent["ws"]["sessions"] == concurrent["http"]["sessions"] == 4
     assert concurrent["ws"]["steps"] > 0 and concurrent["http"]["steps"] > 0
     assert report["check"]["mismatches"] == 0

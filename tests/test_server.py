@@ -146,6 +146,28 @@ def test_environment__state_tracks_the_episode() -> None:
     assert state.emails_total == 20
 
 
+def test_environment__vector_view_plays_the_same_episode_without_the_desk() -> None:
+    full, lean = HelixDeskEnvironment(), HelixDeskEnvironment()
+    observations = [full.reset(seed=5, task="hard"), lean.reset(seed=5, task="hard", view="vector")]
+    for step in range(full.state.emails_total):
+        action = HelixDeskAction.model_validate(scripted_action(step))
+        observations += [full.step(action), lean.step(action)]
+    for with_desk, without in zip(observations[::2], observations[1::2], strict=True):
+        assert with_desk.desk is not None and with_desk.text
+        assert without.desk is None and without.text is None
+        assert with_desk.model_dump(exclude={"desk", "text"}) == without.model_dump(
+            exclude={"desk", "text"}
+        )
+    assert lean.grade() == full.grade()
+    assert lean.state.queue == full.state.queue
+
+
+def test_environment__view_is_chosen_at_each_reset() -> None:
+    env = HelixDeskEnvironment()
+    assert env.reset(seed=1, view="vector").desk is None
+    assert env.reset(seed=1).desk is not None
+
+
 def test_environment__flagging_reports_the_forced_action() -> None:
     env = HelixDeskEnvironment()
     env.reset(seed=2)
@@ -283,7 +305,14 @@ def test_http__employee_beyond_the_team_is_422() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"task": "nightmare"}, {"seed": -1}, {"seed": "42"}, {"seed": 1.5}, {"config": {}}],
+    [
+        {"task": "nightmare"},
+        {"seed": -1},
+        {"seed": "42"},
+        {"seed": 1.5},
+        {"config": {}},
+        {"view": "text"},
+    ],
 )
 def test_http__invalid_reset_body_is_422(body: dict) -> None:
     reply = client().post("/reset", json=body)
@@ -406,6 +435,20 @@ def test_ws__errors_are_reported_and_the_session_survives() -> None:
         assert "out of range for 5 employees" in beyond["data"]["message"]
         ws.send_json({"type": "step", "data": GOOD})
         assert ws.receive_json()["data"]["observation"]["desk"]["email_index"] == 1
+
+
+def test_ws__vector_view_sends_no_desk_and_bad_views_are_refused() -> None:
+    with client().websocket_connect("/ws") as ws:
+        ws.send_json({"type": "reset", "data": {"seed": 3, "view": "pixels"}})
+        error = ws.receive_json()
+        assert error["type"] == "error"
+        assert "'full' or 'vector'" in str(error["data"])
+        ws.send_json({"type": "reset", "data": {"seed": 3, "view": "vector"}})
+        ws.receive_json()
+        ws.send_json({"type": "step", "data": GOOD})
+        observation = ws.receive_json()["data"]["observation"]
+    assert observation["desk"] is None and observation["text"] is None
+    assert len(observation["vector"]) == 42
 
 
 def test_ws__unknown_task_is_a_validation_error() -> None:

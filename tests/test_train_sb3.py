@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from helixdesk.agents import PolicyAgent
 from helixdesk.cli import baseline, evaluate
@@ -86,6 +87,28 @@ def test_policy_commands__need_a_model(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit):
         baseline.main(["--agents", "ppo"])
     assert "needs --model" in capsys.readouterr().err
+
+
+def test_train_sb3__scenarios_split_the_envs_and_are_recorded(tmp_path: Path) -> None:
+    config = tmp_path / "short.yaml"
+    config.write_text(SHORT_CONFIG, encoding="utf-8")
+    out = tmp_path / "mix"
+    argv = ["--agent", "sb3", "--algo", "maskable_ppo", "--timesteps", "128", "--n-envs", "2"]
+    argv += ["--n-steps", "64", "--scenarios", "default", "hard", "--batch-size", "32"]
+    assert main([*argv, "--config", str(config), "--out", str(out)]) == 0
+    settings = yaml.safe_load((out / "run.yaml").read_text(encoding="utf-8"))
+    assert settings["scenarios"] == ["default", "hard"]
+    assert (settings["n_envs"], settings["batch_size"], settings["timesteps"]) == (2, 32, 128)
+    assert load_config(out / "config.yaml").env.episode_emails == 16
+
+
+def test_train_sb3__unknown_scenario_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--agent", "sb3", "--scenarios", "nightmare"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'nightmare'" in capsys.readouterr().err
+    assert main(["--agent", "sb3", "--n-envs", "2", "--scenarios", "easy", "hard", "expert"]) == 2
+    assert "fewer than the 3 scenarios" in capsys.readouterr().err
 
 
 def test_train_sb3__episodes_set_the_timesteps() -> None:

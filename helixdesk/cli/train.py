@@ -23,11 +23,15 @@ from helixdesk.env import HelixDeskEnv
 from helixdesk.evaluation import AGENT_NAMES, EpisodeResult, StepRecord, make_agent, run_episode
 from helixdesk.monitor import EpisodeLogger, TerminalDashboard
 from helixdesk.monitor.terminal_dashboard import format_metric
+from helixdesk.tasks import TASK_IDS
 
 SB3_AGENT = "sb3"
 SB3_ALGOS = ("ppo", "maskable_ppo")
 TRAIN_MODULES = ("torch", "stable_baselines3", "sb3_contrib")
 DEFAULT_EPISODES = 100
+DEFAULT_SCENARIO = "default"
+SCENARIOS = (DEFAULT_SCENARIO, *TASK_IDS)
+FEATURES = ("obs", "desk")
 EXIT_OK = 0
 EXIT_USAGE = 2
 
@@ -37,6 +41,22 @@ def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a float above 0."""
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a float of at least 0."""
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
     return value
 
 
@@ -66,6 +86,40 @@ def build_parser() -> argparse.ArgumentParser:
     sb3.add_argument("--timesteps", type=positive_int, help="total env steps (not with --episodes)")
     sb3.add_argument("--n-envs", type=positive_int, default=8, help="vector env size (default 8)")
     sb3.add_argument("--n-steps", type=positive_int, default=128, help="rollout length per env")
+    sb3.add_argument(
+        "--scenarios",
+        nargs="+",
+        choices=SCENARIOS,
+        default=[DEFAULT_SCENARIO],
+        help=(
+            "train one policy on several scenarios at once, the envs split evenly between "
+            f"them (list one twice to give it twice the envs): '{DEFAULT_SCENARIO}' is the "
+            "--config (or packaged) config, a task id is that task's scenario on top of it "
+            f"(default: {DEFAULT_SCENARIO})"
+        ),
+    )
+    sb3.add_argument(
+        "--batch-size", type=positive_int, default=256, help="PPO minibatch size (default 256)"
+    )
+    sb3.add_argument(
+        "--learning-rate", type=positive_float, default=3e-4, help="Adam step size (default 3e-4)"
+    )
+    sb3.add_argument(
+        "--anneal-lr", action="store_true", help="decay the learning rate linearly to 0"
+    )
+    sb3.add_argument(
+        "--ent-coef", type=non_negative_float, default=0.0, help="entropy bonus (default 0)"
+    )
+    sb3.add_argument(
+        "--gamma", type=positive_float, default=0.99, help="discount factor (default 0.99)"
+    )
+    sb3.add_argument(
+        "--features",
+        choices=FEATURES,
+        default="obs",
+        help="policy input: 'obs', the observation; 'desk', the observation plus the email's "
+        "category one-hot, its trend growth and its specialist (helixdesk.sb3.DeskFeatures)",
+    )
     sb3.add_argument("--out", help="output directory (default: runs/<algo>-<seed>)")
     sb3.add_argument(
         "--eval-every",
@@ -84,6 +138,12 @@ def run_sb3(args: argparse.Namespace) -> int:
     """``--agent sb3``: check the extra, then hand over to :mod:`helixdesk.cli.train_sb3`."""
     if args.timesteps is not None and args.episodes is not None:
         print("error: give --timesteps or --episodes, not both", file=sys.stderr)
+        return EXIT_USAGE
+    if args.n_envs < len(args.scenarios):
+        print(
+            f"error: --n-envs {args.n_envs} is fewer than the {len(args.scenarios)} scenarios",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     missing = missing_train_modules()
     if missing:

@@ -1,8 +1,10 @@
 """HelixDesk as an OpenEnv ``Environment``: one episode of one task at a time.
 
-``reset(seed, episode_id, task)`` builds the task's scenario (no task means the packaged
+``reset(seed, episode_id, task, view)`` builds the task's scenario (no task means the packaged
 default config; :func:`~helixdesk.server.models.scenario_config`) and resets it with the
-seed. ``step`` takes a
+seed; ``view='vector'`` leaves the desk view and its text out of the episode's observations
+(building them is most of a step's server time, and an RL client reads only the vector).
+``step`` takes a
 :class:`~helixdesk.server.models.HelixDeskAction`. Observations carry only what an agent may
 see; the simulator, its tape and its config stay out of reach, and ``reset`` accepts no other
 options. ``grade()`` scores a finished episode from its event log with the task's grader;
@@ -21,16 +23,18 @@ import helixdesk
 from helixdesk.env import HelixDeskEnv
 from helixdesk.models import HelixAction
 from helixdesk.server.models import (
+    FULL_VIEW,
     Grade,
     HelixDeskAction,
     HelixDeskObservation,
     HelixDeskState,
     ResetOptions,
+    ViewMode,
     scenario_config,
 )
 from helixdesk.server.openenv_api import Environment, EnvironmentMetadata
 from helixdesk.tasks import get_task
-from helixdesk.text_view import build_view, render_text
+from helixdesk.text_view import build_view, queue_view, render_text
 
 
 class EpisodeStateError(RuntimeError):
@@ -51,6 +55,7 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         self._env: HelixDeskEnv | None = None
         self._task: str | None = None
         self._grade: Grade | None = None
+        self._view: ViewMode = FULL_VIEW
         self._state = HelixDeskState()
 
     def reset(
@@ -60,11 +65,13 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         task: str | None = None,
         **kwargs: Any,
     ) -> HelixDeskObservation:
-        """Start an episode of ``task`` (default config if None); other options are refused."""
+        """Start an episode of ``task`` (default config if None); options are
+        :class:`~helixdesk.server.models.ResetOptions` (``view``), others are refused."""
         options = ResetOptions(seed=seed, episode_id=episode_id, task=task, **kwargs)
         env = self._env_for(options.task)
         obs, info = env.reset(seed=options.seed)
         self._grade = None
+        self._view = options.view
         self._state = HelixDeskState(
             episode_id=options.episode_id or uuid.uuid4().hex,
             task=options.task,
@@ -170,11 +177,11 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         """The observation now; the state keeps its queue so that ``GET /state`` shows it."""
         env = self._env
         assert env is not None
-        view = build_view(env)
-        self._state.queue = view.queue
+        view = build_view(env) if self._view == FULL_VIEW else None
+        self._state.queue = view.queue if view is not None else queue_view(env)
         return HelixDeskObservation(
             desk=view,
-            text=render_text(view),
+            text=render_text(view) if view is not None else None,
             vector=obs.tolist(),
             action_mask=info["action_mask"].tolist(),
             reward_components=info["reward_components"],

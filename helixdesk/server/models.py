@@ -12,7 +12,7 @@ appears once the episode is over.
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -37,6 +37,8 @@ from helixdesk.text_view import DeskView, QueueView
 _VALID_ACTION = dict(zip(ACTION_DIMS, ("query", "normal", "no_assignment", "none"), strict=True))
 # The largest integer every JSON reader holds exactly (JavaScript's Number.MAX_SAFE_INTEGER).
 MAX_SEED = 2**53 - 1
+ViewMode = Literal["full", "vector"]
+FULL_VIEW: ViewMode = "full"
 
 
 def _name_or_code(names: tuple[str, ...]) -> WithJsonSchema:
@@ -161,11 +163,14 @@ class Grade(BaseModel):
 class HelixDeskObservation(Observation):
     """What the agent sees after ``reset`` or ``step`` (reward and done come with it)."""
 
-    desk: DeskView = Field(
+    desk: DeskView | None = Field(
         description="The email to triage (text and signals), queue, team, SLA, trends and "
-        "the valid choices for each action field"
+        "the valid choices for each action field (None in a view='vector' episode)"
     )
-    text: str = Field(description="The desk view as plain text, ready for an LLM prompt")
+    text: str | None = Field(
+        description="The desk view as plain text, ready for an LLM prompt (None in a "
+        "view='vector' episode)"
+    )
     vector: list[float] = Field(
         description="The Gymnasium observation vector (float32 values; 42 for the default config)"
     )
@@ -220,6 +225,12 @@ class ResetOptions(BaseModel):
     )
     episode_id: str | None = Field(
         default=None, max_length=255, description="Your id for the episode (default: random)"
+    )
+    view: ViewMode = Field(
+        default=FULL_VIEW,
+        description="'full': observations carry the desk view and its text (for LLM agents); "
+        "'vector': only the Gymnasium vector, mask, rewards and grade, for RL clients that "
+        "read nothing else (same episode, a fraction of the bytes and server time)",
     )
 
     @field_validator("seed", mode="before")
