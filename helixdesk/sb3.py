@@ -35,7 +35,32 @@ from helixdesk.spaces import CATEGORY_CODE_SLOTS, CATEGORY_CODES, ObservationLay
 from helixdesk.vector import HelixDeskVectorEnv
 
 
-class HelixDeskSB3VecEnv(VecEnv):
+class _HelixDeskVecEnvBase(VecEnv):
+    """What the HelixDesk ``VecEnv`` classes share: read-only attributes, ``action_masks``
+    as the only ``env_method`` (for MaskablePPO), and no wrappers."""
+
+    def action_masks(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        raise AttributeError("HelixDesk sub-envs share one simulator: attributes are read-only")
+
+    def env_method(
+        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any
+    ) -> list[Any]:
+        if method_name != "action_masks":
+            raise AttributeError(f"env_method supports 'action_masks' only, not {method_name!r}")
+        masks = self.action_masks()
+        return [masks[i] for i in self._indices(indices)]
+
+    def env_is_wrapped(self, wrapper_class: type, indices: VecEnvIndices = None) -> list[bool]:
+        return [False for _ in self._indices(indices)]
+
+    def _indices(self, indices: VecEnvIndices) -> Sequence[int]:
+        return sub_env_indices(indices, self.num_envs)
+
+
+class HelixDeskSB3VecEnv(_HelixDeskVecEnvBase):
     """``num_envs`` HelixDesk episodes behind SB3's ``VecEnv`` interface."""
 
     def __init__(
@@ -99,25 +124,8 @@ class HelixDeskSB3VecEnv(VecEnv):
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
         return [getattr(self.venv, attr_name) for _ in self._indices(indices)]
 
-    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        raise AttributeError("HelixDesk sub-envs share one simulator: attributes are read-only")
 
-    def env_method(
-        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any
-    ) -> list[Any]:
-        if method_name != "action_masks":
-            raise AttributeError(f"env_method supports 'action_masks' only, not {method_name!r}")
-        masks = self.venv.action_masks()
-        return [masks[i] for i in self._indices(indices)]
-
-    def env_is_wrapped(self, wrapper_class: type, indices: VecEnvIndices = None) -> list[bool]:
-        return [False for _ in self._indices(indices)]
-
-    def _indices(self, indices: VecEnvIndices) -> Sequence[int]:
-        return sub_env_indices(indices, self.num_envs)
-
-
-class ScenarioMixVecEnv(VecEnv):
+class ScenarioMixVecEnv(_HelixDeskVecEnvBase):
     """Several :class:`HelixDeskSB3VecEnv` blocks, one per config, behind one ``VecEnv``.
 
     Sub-envs ``0 .. n_0-1`` run the first config, the next ``n_1`` the second, and so on:
@@ -187,25 +195,8 @@ class ScenarioMixVecEnv(VecEnv):
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
         return [getattr(self._block_of(i).venv, attr_name) for i in self._indices(indices)]
 
-    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        raise AttributeError("HelixDesk sub-envs share one simulator: attributes are read-only")
-
-    def env_method(
-        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any
-    ) -> list[Any]:
-        if method_name != "action_masks":
-            raise AttributeError(f"env_method supports 'action_masks' only, not {method_name!r}")
-        masks = self.action_masks()
-        return [masks[i] for i in self._indices(indices)]
-
-    def env_is_wrapped(self, wrapper_class: type, indices: VecEnvIndices = None) -> list[bool]:
-        return [False for _ in self._indices(indices)]
-
     def _block_of(self, index: int) -> HelixDeskSB3VecEnv:
         return self.blocks[int(np.searchsorted(self._starts, index, side="right")) - 1]
-
-    def _indices(self, indices: VecEnvIndices) -> Sequence[int]:
-        return sub_env_indices(indices, self.num_envs)
 
 
 def sub_env_indices(indices: VecEnvIndices, num_envs: int) -> Sequence[int]:
