@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from gymnasium.envs.registration import register, registry
 
-from helixdesk.config import ConfigError, HelixConfig, load_config
-
 if TYPE_CHECKING:
+    from helixdesk.config import ConfigError, HelixConfig, load_config
     from helixdesk.env import HelixDeskEnv
 
 ENV_ID = "helixdesk/HelixDesk-v0"
@@ -37,10 +36,14 @@ if ENV_ID not in registry:
 
 
 def __getattr__(name: str) -> Any:
-    # The env pulls in numba and the compiled kernels; load it on first use so that
-    # `import helixdesk` (and the id registration) stays cheap.
+    # The env pulls in numba and the compiled kernels, the config layer pydantic and YAML;
+    # load them on first use so that `import helixdesk` (and the id registration) stays cheap.
     if name == "HelixDeskEnv":
         from helixdesk.env import HelixDeskEnv
 
         return HelixDeskEnv
+    if name in ("ConfigError", "HelixConfig", "load_config"):
+        from helixdesk import config
+
+        return getattr(config, name)
     raise AttributeError(f"module 'helixdesk' has no attribute {name!r}")

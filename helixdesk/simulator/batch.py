@@ -17,8 +17,8 @@ from helixdesk.rewards import component_values
 from helixdesk.simulator.email_gen import E_COLUMNS
 from helixdesk.simulator.employee_sim import server_rates, skill_matrix
 from helixdesk.simulator.engine import (
-    reset_episodes,
-    reset_episodes_parallel,
+    start_episodes,
+    start_episodes_parallel,
     step_batch,
     step_batch_parallel,
 )
@@ -30,7 +30,7 @@ from helixdesk.simulator.state import (
     BatchState,
     kernel_params,
 )
-from helixdesk.simulator.tape import Tape
+from helixdesk.simulator.tape import Tape, draw_tapes, draw_tapes_parallel
 from helixdesk.simulator.uniforms import block_size, tape_params
 from helixdesk.simulator.views import Model, Outputs
 from helixdesk.spaces import CATEGORY_CODES, action_nvec, layout_for
@@ -89,8 +89,12 @@ class BatchSimulator:
         blocks = self._blocks[: len(indices)]
         for block, rng in zip(blocks, rngs, strict=True):
             rng.random(out=block)
-        reset = reset_episodes_parallel if len(indices) >= self.PARALLEL_FROM else reset_episodes
-        reset(self._arrays, self.emails, self.model, self._tape_params, indices, blocks, self.out)
+        parallel = len(indices) >= self.PARALLEL_FROM
+        draw = draw_tapes_parallel if parallel else draw_tapes
+        state = self.state
+        draw(self._tape_params, indices, blocks, self.emails, state.surges, state.scalars)
+        start = start_episodes_parallel if parallel else start_episodes
+        start(self._arrays, self.emails, self.model, indices, self.out)
 
     def tape(self, b: int) -> Tape:
         """A copy of episode ``b``'s tape."""

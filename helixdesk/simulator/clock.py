@@ -11,20 +11,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from helixdesk.simulator.jit import tape_builder
 from helixdesk.simulator.state import SG_END, SG_START, SG_VALID
 
 HOURS_PER_WEEK = 168.0
 
 
-@njit(cache=True)
+@tape_builder
 def start_hour(u: float) -> float:
     """Hour of the week (0 = Monday 00:00) at which the episode begins."""
     return u * HOURS_PER_WEEK
 
 
-@njit(cache=True)
+@tape_builder
 def _active_surges(surges: np.ndarray, t: float) -> int:
     count = 0
     for s in range(surges.shape[0]):
@@ -33,7 +33,7 @@ def _active_surges(surges: np.ndarray, t: float) -> int:
     return count
 
 
-@njit(cache=True)
+@tape_builder
 def _rate_edges(surges: np.ndarray) -> np.ndarray:
     """Sorted times at which the arrival rate can change (0 and every surge boundary)."""
     edges = [0.0]
@@ -44,7 +44,7 @@ def _rate_edges(surges: np.ndarray) -> np.ndarray:
     return np.sort(np.array(edges))
 
 
-@njit(cache=True)
+@tape_builder
 def arrival_times(
     gap_uniforms: np.ndarray, surges: np.ndarray, base_rate: float, extra_rate: float
 ) -> np.ndarray:

@@ -21,9 +21,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from helixdesk.simulator.clock import arrival_times
+from helixdesk.simulator.jit import tape_builder
 from helixdesk.simulator.state import SG_CATEGORY, SG_END, SG_START, SG_VALID
 from helixdesk.simulator.trend_watchdog import surge_extra_rate
 from helixdesk.simulator.uniforms import (
@@ -104,7 +104,7 @@ REVIEW_WORK_FACTOR = 1.5
 TEXT_SEEDS = 2**31
 
 
-@njit(cache=True)
+@tape_builder
 def _inverse_cdf(u: float, cumulative: np.ndarray) -> int:
     """Index of the first cumulative weight above ``u * total``."""
     target = u * cumulative[-1]
@@ -114,13 +114,13 @@ def _inverse_cdf(u: float, cumulative: np.ndarray) -> int:
     return cumulative.shape[0] - 1
 
 
-@njit(cache=True)
+@tape_builder
 def _normal(u1: float, u2: float) -> float:
     """Standard normal by Box-Muller (``1 - u1`` keeps the log finite)."""
     return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
 
 
-@njit(cache=True)
+@tape_builder
 def _category(
     u: np.ndarray, surges: np.ndarray, t: float, tape: np.ndarray, cumulative: np.ndarray
 ) -> tuple[int, int]:
@@ -140,7 +140,7 @@ def _category(
     return category, surge + 1 if extra else 0
 
 
-@njit(cache=True)
+@tape_builder
 def _surge_of(surges: np.ndarray, category: int, t: float) -> int:
     """Index of the surge of ``category`` active at ``t``, or -1."""
     for s in range(surges.shape[0]):
@@ -153,7 +153,7 @@ def _surge_of(surges: np.ndarray, category: int, t: float) -> int:
     return -1
 
 
-@njit(cache=True)
+@tape_builder
 def _true_class(u: np.ndarray, surge: int, tape: np.ndarray) -> int:
     if surge > 0:
         return TRUE_COMPLAINT if u[U_CLASS] < tape[TP_SURGE_COMPLAINT] else TRUE_QUERY
@@ -164,7 +164,7 @@ def _true_class(u: np.ndarray, surge: int, tape: np.ndarray) -> int:
     return TRUE_QUERY
 
 
-@njit(cache=True)
+@tape_builder
 def _promote_keyword_emails(uniforms: np.ndarray, emails: np.ndarray, minimum: int) -> None:
     """Turn the emails with the smallest promotion draws into keyword complaints until
     there are ``minimum`` keyword emails."""
@@ -181,7 +181,7 @@ def _promote_keyword_emails(uniforms: np.ndarray, emails: np.ndarray, minimum: i
             missing -= 1
 
 
-@njit(cache=True)
+@tape_builder
 def _severity(u: np.ndarray, row: np.ndarray) -> int:
     if row[E_KEYWORD] == 1.0:
         return 0
@@ -193,7 +193,7 @@ def _severity(u: np.ndarray, row: np.ndarray) -> int:
     return 3
 
 
-@njit(cache=True)
+@tape_builder
 def _signals(u: np.ndarray, row: np.ndarray, tape: np.ndarray) -> None:
     """Ambiguity, sentiment and classifier confidence of one email (in place).
 
@@ -214,7 +214,7 @@ def _signals(u: np.ndarray, row: np.ndarray, tape: np.ndarray) -> None:
     row[E_CONFIDENCE] = low + (high - low) * u[U_CONFIDENCE]
 
 
-@njit(cache=True)
+@tape_builder
 def _dispositions(u: np.ndarray, row: np.ndarray, topic_cdf: np.ndarray, tape: np.ndarray) -> None:
     """KB topic, work, CSAT and reopen dispositions, text seed (in place)."""
     work = -0.5 * (math.log(1.0 - u[U_WORK_1]) + math.log(1.0 - u[U_WORK_2]))  # Gamma(2, 0.5)
@@ -229,7 +229,7 @@ def _dispositions(u: np.ndarray, row: np.ndarray, topic_cdf: np.ndarray, tape: n
     row[E_TEXT_SEED] = math.floor(u[U_TEXT] * TEXT_SEEDS)
 
 
-@njit(cache=True)
+@tape_builder
 def draw_emails(
     uniforms: np.ndarray, surges: np.ndarray, tape: np.ndarray, emails: np.ndarray
 ) -> float:

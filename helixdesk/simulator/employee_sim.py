@@ -17,7 +17,6 @@ half its work and a fresh deadline. Resolving a query the KB could not answer te
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from helixdesk.config import HelixConfig
 from helixdesk.rewards import COMPLAINT_REOPENED, CSAT_HIGH, KB_UPDATED, RESOLVE_ON_TIME
@@ -33,7 +32,10 @@ from helixdesk.simulator.email_gen import (
     TRUE_REVIEW,
 )
 from helixdesk.simulator.events import KB_LEARNED, REOPENED, RESOLVED, emit
+from helixdesk.simulator.jit import step_kernel
 from helixdesk.simulator.state import (
+    HS_PRIORITY,
+    HS_QUEUED_AT,
     OPEN,
     P_EMPLOYEE_CAP,
     P_N_EMPLOYEES,
@@ -49,13 +51,12 @@ from helixdesk.simulator.state import (
     SC_PENDING,
     SV_AVG_RESOLVE,
     SV_CURRENT,
+    SV_DONE_AT,
     SV_QLEN,
     SV_RATE,
     TK_BAD_REPLY,
     TK_DEADLINE,
-    TK_DONE_AT,
     TK_EMAIL,
-    TK_IN_SERVICE,
     TK_MISSED,
     TK_OPENED_AT,
     TK_PRIORITY,
@@ -71,13 +72,16 @@ from helixdesk.simulator.state import (
 )
 from helixdesk.simulator.tickets import (
     free_slot,
+    hold,
     mark_missed,
+    move_held,
     remove_item,
     to_pool,
     watch_deadline,
 )
 
 CSAT_BASE = 4.3
+REVIEW_TALLY = 4.0  # the review queue's bucket in the queue-state observation
 
 
 def skill_matrix(config: HelixConfig) -> np.ndarray:
@@ -97,57 +101,59 @@ def server_rates(config: HelixConfig) -> np.ndarray:
     return rates
 
 
-@njit(cache=True)
+@step_kernel
 def capacity(model, server: int) -> float:
     if server == int(model.params[P_N_EMPLOYEES]):
         return model.params[P_REVIEW_CAP]
     return model.params[P_EMPLOYEE_CAP]
 
 
-@njit(cache=True)
+@step_kernel
 def _next_waiting(ep, server: int) -> int:
-    """The server's waiting ticket with the most urgent priority, earliest queued first."""
+    """The server's waiting ticket with the most urgent priority, earliest queued first.
+
+    Called only while the server has no ticket in service (idle, or its current ticket has
+    just left the queue), so every queued ticket is waiting.
+    """
     best, best_priority, best_time = -1, np.inf, np.inf
     for i in range(int(ep.servers[server, SV_QLEN])):
-        slot = ep.queues[server, i]
-        if ep.tickets[slot, TK_IN_SERVICE] == 1.0:
-            continue
-        priority, queued = ep.tickets[slot, TK_PRIORITY], ep.tickets[slot, TK_QUEUED_AT]
+        priority, queued = ep.held[server, i, HS_PRIORITY], ep.held[server, i, HS_QUEUED_AT]
         if priority < best_priority or (priority == best_priority and queued < best_time):
-            best, best_priority, best_time = slot, priority, queued
+            best, best_priority, best_time = ep.queues[server, i], priority, queued
     return best
 
 
-@njit(cache=True)
+@step_kernel
 def start_next(ep, model, server: int, now: float) -> None:
     """Begin the server's most urgent waiting ticket, or go idle."""
     slot = _next_waiting(ep, server)
     ep.servers[server, SV_CURRENT] = slot
+    ep.servers[server, SV_DONE_AT] = np.inf
     if slot < 0:
         return
     category = int(ep.emails[int(ep.tickets[slot, TK_EMAIL]), E_CATEGORY])
     overload = max(0.0, ep.servers[server, SV_QLEN] - model.params[P_OVERLOAD_THRESHOLD])
     rate = ep.servers[server, SV_RATE] * model.skills[server, category]
     hours = ep.tickets[slot, TK_WORK] / rate * (1.0 + model.params[P_OVERLOAD_SLOWDOWN] * overload)
-    ep.tickets[slot, TK_IN_SERVICE] = 1.0
     ep.tickets[slot, TK_STARTED_AT] = now
-    ep.tickets[slot, TK_DONE_AT] = now + hours
+    ep.servers[server, SV_DONE_AT] = now + hours
     ep.tickets[slot, TK_RUSHED] = 1.0 if overload > 0.0 else 0.0
 
 
-@njit(cache=True)
+@step_kernel
 def enqueue(ep, model, server: int, slot: int, now: float) -> None:
     ep.tickets[slot, TK_SERVER] = server
     ep.tickets[slot, TK_QUEUED_AT] = now
-    ep.tickets[slot, TK_IN_SERVICE] = 0.0
     queued = int(ep.servers[server, SV_QLEN])
     ep.queues[server, queued] = slot
+    review = server == int(model.params[P_N_EMPLOYEES])
+    hold(ep, server, queued, slot, REVIEW_TALLY if review else ep.tickets[slot, TK_PRIORITY])
     ep.servers[server, SV_QLEN] = queued + 1
     if ep.servers[server, SV_CURRENT] < 0:
         start_next(ep, model, server, now)
 
 
-@njit(cache=True)
+@step_kernel
 def place(ep, model, server: int, slot: int, now: float) -> bool:
     """Queue with ``server`` if it has room, else leave with nobody. True when queued."""
     if server >= 0 and ep.servers[server, SV_QLEN] < capacity(model, server):
@@ -157,7 +163,7 @@ def place(ep, model, server: int, slot: int, now: float) -> bool:
     return False
 
 
-@njit(cache=True)
+@step_kernel
 def _csat(ep, model, slot: int, server: int, now: float) -> float:
     email = int(ep.tickets[slot, TK_EMAIL])
     reviewer = server == int(model.params[P_N_EMPLOYEES])
@@ -176,7 +182,7 @@ def _csat(ep, model, slot: int, server: int, now: float) -> float:
     return float(min(5.0, max(1.0, np.floor(score + 0.5))))
 
 
-@njit(cache=True)
+@step_kernel
 def _reopen_probability(ep, model, slot: int, server: int) -> float:
     email = int(ep.tickets[slot, TK_EMAIL])
     truth = ep.emails[email, E_TRUE_CLASS]
@@ -192,7 +198,7 @@ def _reopen_probability(ep, model, slot: int, server: int) -> float:
     return p
 
 
-@njit(cache=True)
+@step_kernel
 def _learn_from(ep, model, email: int, server: int, now: float) -> None:
     """An employee answered a query the KB lacks: the KB learns the topic."""
     if ep.emails[email, E_TRUE_CLASS] != TRUE_QUERY or server == int(model.params[P_N_EMPLOYEES]):
@@ -205,21 +211,20 @@ def _learn_from(ep, model, email: int, server: int, now: float) -> None:
     emit(ep, KB_LEARNED, now, email, server, category, topic, 0.0)
 
 
-@njit(cache=True)
+@step_kernel
 def _leave_queue(ep, server: int, slot: int) -> None:
-    """Drop ``slot`` from ``server``'s queue list (order is not kept).
-
-    Indexes ``ep.queues`` in place: a per-server row view would cost a reference count.
-    """
+    """Drop ``slot`` from ``server``'s queue list and its SLA facts (the last entry takes its
+    place)."""
     last = int(ep.servers[server, SV_QLEN]) - 1
     for i in range(last + 1):
         if ep.queues[server, i] == slot:
             ep.queues[server, i] = ep.queues[server, last]
+            move_held(ep, server, last, i)
             break
     ep.servers[server, SV_QLEN] = last
 
 
-@njit(cache=True)
+@step_kernel
 def complete(ep, model, server: int, now: float) -> None:
     """The server finishes its current ticket at ``now``."""
     slot = int(ep.servers[server, SV_CURRENT])
@@ -247,7 +252,6 @@ def complete(ep, model, server: int, now: float) -> None:
         now - ep.tickets[slot, TK_OPENED_AT],
     )
     _learn_from(ep, model, email, server, now)
-    ep.tickets[slot, TK_IN_SERVICE] = 0.0
     if ep.emails[email, E_REOPEN_U] < _reopen_probability(ep, model, slot, server):
         ep.tickets[slot, TK_STATUS] = PENDING_REOPEN
         ep.tickets[slot, TK_REOPEN_AT] = now + ep.emails[email, E_REOPEN_DELAY]
@@ -259,7 +263,7 @@ def complete(ep, model, server: int, now: float) -> None:
     start_next(ep, model, server, now)
 
 
-@njit(cache=True)
+@step_kernel
 def reopen(ep, model, slot: int, now: float) -> None:
     """The customer writes back: the ticket returns to its last server with half its work."""
     ep.tickets[slot, TK_STATUS] = OPEN

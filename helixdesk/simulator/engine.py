@@ -8,7 +8,7 @@ work on a batch of episodes, so the single env (``B == 1``) and the vector env s
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from helixdesk.rewards import (
     BAD_AUTOREPLY,
@@ -40,8 +40,10 @@ from helixdesk.simulator.events import (
     TRIAGED,
     emit,
 )
+from helixdesk.simulator.jit import parallel_step_kernel, step_kernel
 from helixdesk.simulator.observation import encode
 from helixdesk.simulator.state import (
+    HS_DEADLINE,
     NOBODY,
     P_DRAIN_AT_END,
     P_EMPLOYEE_CAP,
@@ -64,15 +66,12 @@ from helixdesk.simulator.state import (
     SG_VALID,
     SV_AVG_RESOLVE,
     SV_CURRENT,
+    SV_DONE_AT,
     SV_QLEN,
     SV_RATE,
-    TK_DEADLINE,
-    TK_DONE_AT,
     TK_REOPEN_AT,
 )
-from helixdesk.simulator.tape import build_tape
 from helixdesk.simulator.tickets import open_ticket, sweep_deadlines
-from helixdesk.simulator.uniforms import TP_N_EMAILS, U_COLUMNS
 from helixdesk.simulator.views import Episode
 
 COMPLAINT, FLAG = 1, 2
@@ -82,7 +81,7 @@ AUTO_REPLY_CSAT = 4.4
 GM_IGNORED = -2
 
 
-@njit(cache=True)
+@step_kernel
 def _episode(state, emails, b):
     return Episode(
         emails[b],
@@ -99,10 +98,11 @@ def _episode(state, emails, b):
         state[10][b],
         state[11][b],
         state[12][b],
+        state[13][b],
     )
 
 
-@njit(cache=True)
+@step_kernel
 def _load_std_drops(ep, n_employees: int, chosen: int) -> bool:
     """Does adding one ticket to ``chosen`` lower the std of employee queue lengths?"""
     mean = 0.0
@@ -114,7 +114,7 @@ def _load_std_drops(ep, n_employees: int, chosen: int) -> bool:
     return 2.0 * (load - mean) + 1.0 - 1.0 / n_employees < 0.0
 
 
-@njit(cache=True)
+@step_kernel
 def _score_classification(ep, cls: int, priority: int, email: int) -> None:
     truth = int(ep.emails[email, E_TRUE_CLASS])
     if cls == truth:
@@ -127,7 +127,7 @@ def _score_classification(ep, cls: int, priority: int, email: int) -> None:
         ep.counts[KEYWORD_FLAG_MISSED] += 1.0
 
 
-@njit(cache=True)
+@step_kernel
 def _alert_gm(ep, model, email: int, now: float) -> None:
     """Alert the GM about the email's category (surge -1: unwarranted, -2: ignored)."""
     category = int(ep.emails[email, E_CATEGORY])
@@ -143,7 +143,7 @@ def _alert_gm(ep, model, email: int, now: float) -> None:
     emit(ep, GM_ALERTED, now, email, NOBODY, category, surge, 0.0)
 
 
-@njit(cache=True)
+@step_kernel
 def _auto_reply(ep, email: int, now: float) -> bool:
     """Send the KB answer. True when it resolved the email (a true query the KB covers)."""
     category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
@@ -163,7 +163,7 @@ def _auto_reply(ep, email: int, now: float) -> bool:
     return success
 
 
-@njit(cache=True)
+@step_kernel
 def triage(ep, model, action: np.ndarray) -> None:
     """Apply the agent's decision (already through the flag-for-review rule) to the email."""
     email, now = int(ep.scalars[SC_EMAIL]), ep.scalars[SC_TIME]
@@ -189,14 +189,13 @@ def triage(ep, model, action: np.ndarray) -> None:
         emit(ep, BOUNCED, now, email, server, 0.0, 0.0, 0.0)
 
 
-@njit(cache=True)
+@step_kernel
 def _next_happening(ep) -> tuple[float, int, int]:
     """Earliest (time, server, slot) among service completions and reopens."""
     when, server, slot = np.inf, -1, -1
     for s in range(ep.servers.shape[0]):
-        current = int(ep.servers[s, SV_CURRENT])
-        if current >= 0 and ep.tickets[current, TK_DONE_AT] < when:
-            when, server, slot = ep.tickets[current, TK_DONE_AT], s, current
+        if ep.servers[s, SV_DONE_AT] < when:
+            when, server, slot = ep.servers[s, SV_DONE_AT], s, int(ep.servers[s, SV_CURRENT])
     for i in range(int(ep.scalars[SC_PENDING])):
         pending = ep.pending[i]
         if ep.tickets[pending, TK_REOPEN_AT] < when:
@@ -204,7 +203,7 @@ def _next_happening(ep) -> tuple[float, int, int]:
     return when, server, slot
 
 
-@njit(cache=True)
+@step_kernel
 def advance(ep, model, until: float) -> None:
     """Run the team until ``until``: completions and reopens in time order, then deadlines."""
     while True:
@@ -219,7 +218,7 @@ def advance(ep, model, until: float) -> None:
     ep.scalars[SC_TIME] = until
 
 
-@njit(cache=True)
+@step_kernel
 def _arrive(ep, model, email: int) -> None:
     now = ep.emails[email, E_ARRIVAL]
     advance(ep, model, now)
@@ -237,21 +236,22 @@ def _arrive(ep, model, email: int) -> None:
     )
 
 
-@njit(cache=True)
+@step_kernel
 def _shift_end(ep, model) -> float:
     """When the last step ends: the shift's end, or with ``drain_at_end`` the moment every
     ticket still open has either been resolved or passed its deadline."""
     until = ep.scalars[SC_END_TIME]
     if model.params[P_DRAIN_AT_END] == 1.0:
-        for server in range(ep.servers.shape[0]):
+        n_servers = ep.servers.shape[0]
+        for server in range(n_servers):
             for i in range(int(ep.servers[server, SV_QLEN])):
-                until = max(until, ep.tickets[ep.queues[server, i], TK_DEADLINE])
+                until = max(until, ep.held[server, i, HS_DEADLINE])
         for i in range(int(ep.scalars[SC_POOL])):
-            until = max(until, ep.tickets[ep.pool[i], TK_DEADLINE])
+            until = max(until, ep.held[n_servers, i, HS_DEADLINE])
     return until
 
 
-@njit(cache=True)
+@step_kernel
 def _reward(ep, model) -> tuple[float, float]:
     raw = 0.0
     for c in range(ep.counts.shape[0]):
@@ -259,7 +259,7 @@ def _reward(ep, model) -> tuple[float, float]:
     return raw, min(model.clip, max(-model.clip, raw))
 
 
-@njit(cache=True)
+@step_kernel
 def _announce_surges(ep) -> None:
     """Record the tape's ground-truth surges so graders need nothing but the event log."""
     for s in range(ep.surges.shape[0]):
@@ -276,7 +276,7 @@ def _announce_surges(ep) -> None:
             )
 
 
-@njit(cache=True)
+@step_kernel
 def _reset_episode(ep, model, out, b: int) -> None:
     """Empty queues, default KB and watchdog; the first email arrives.
 
@@ -288,6 +288,7 @@ def _reset_episode(ep, model, out, b: int) -> None:
     for s in range(ep.servers.shape[0]):
         ep.servers[s, SV_QLEN] = 0.0
         ep.servers[s, SV_CURRENT] = -1.0
+        ep.servers[s, SV_DONE_AT] = np.inf
         ep.servers[s, SV_AVG_RESOLVE] = 1.0 / ep.servers[s, SV_RATE]
     for column in (SC_TIME, SC_EMAIL, SC_CUM_REWARD, SC_POOL, SC_PENDING, SC_GM_DOUBT, SC_GM_T):
         ep.scalars[column] = 0.0
@@ -304,31 +305,21 @@ def _reset_episode(ep, model, out, b: int) -> None:
     _write_mask(ep, model, out.masks[b])
 
 
-@njit(cache=True)
-def _reset_one(state, emails, model, tape, b: int, blocks, j: int, out) -> None:
-    n_rows = int(tape[TP_N_EMAILS]) + 1
-    uniforms = blocks[j, : n_rows * U_COLUMNS].reshape((n_rows, U_COLUMNS))
-    ep = _episode(state, emails, b)
-    build_tape(uniforms, blocks[j, n_rows * U_COLUMNS :], tape, ep.emails, ep.surges, ep.scalars)
-    _reset_episode(ep, model, out, b)
-
-
-@njit(cache=True)
-def reset_episodes(state, emails, model, tape, indices, blocks, out) -> None:
-    """Start a new episode in every slot ``indices[j]`` from its block of uniforms
-    ``blocks[j]`` (see :mod:`helixdesk.simulator.uniforms`)."""
+@step_kernel
+def start_episodes(state, emails, model, indices, out) -> None:
+    """Start a new episode in every slot ``indices[j]``, whose tape is already drawn."""
     for j in range(indices.shape[0]):
-        _reset_one(state, emails, model, tape, indices[j], blocks, j, out)
+        _reset_episode(_episode(state, emails, indices[j]), model, out, indices[j])
 
 
-@njit(cache=True, parallel=True)
-def reset_episodes_parallel(state, emails, model, tape, indices, blocks, out) -> None:
-    """:func:`reset_episodes` spread over the CPU cores."""
+@parallel_step_kernel
+def start_episodes_parallel(state, emails, model, indices, out) -> None:
+    """:func:`start_episodes` spread over the CPU cores."""
     for j in prange(indices.shape[0]):
-        _reset_one(state, emails, model, tape, indices[j], blocks, j, out)
+        _reset_episode(_episode(state, emails, indices[j]), model, out, indices[j])
 
 
-@njit(cache=True)
+@step_kernel
 def _write_mask(ep, model, mask: np.ndarray) -> None:
     """Per-dimension facts about the next email: full employees, KB coverage."""
     n_employees = int(model.params[P_N_EMPLOYEES])
@@ -341,14 +332,15 @@ def _write_mask(ep, model, mask: np.ndarray) -> None:
         mask[8 + n_employees + AUTO_REPLY] = knowledge_base.has_answer(ep, category, topic)
 
 
-@njit(cache=True)
+@step_kernel
 def _apply_flag_rule(action: np.ndarray, applied: np.ndarray, n_employees: int) -> None:
-    applied[:] = action
+    for i in range(action.shape[0]):  # a loop: array-to-array copies need numba's runtime
+        applied[i] = action[i]
     if action[0] == FLAG:
         applied[1], applied[2], applied[3] = NORMAL, n_employees, NO_SECONDARY
 
 
-@njit(cache=True)
+@step_kernel
 def _step_episode(ep, model, action, out, b: int) -> None:
     """Advance one episode by one email and write its outputs into row ``b`` of ``out``."""
     ep.counts[:] = 0.0
@@ -368,7 +360,7 @@ def _step_episode(ep, model, action, out, b: int) -> None:
     _write_mask(ep, model, out.masks[b])
 
 
-@njit(cache=True)
+@step_kernel
 def step_batch(state, emails, model, actions, active, out) -> None:
     """Advance every ``active`` episode of the batch by one email, one after another."""
     for b in range(actions.shape[0]):
@@ -376,7 +368,7 @@ def step_batch(state, emails, model, actions, active, out) -> None:
             _step_episode(_episode(state, emails, b), model, actions[b], out, b)
 
 
-@njit(cache=True, parallel=True)
+@parallel_step_kernel
 def step_batch_parallel(state, emails, model, actions, active, out) -> None:
     """:func:`step_batch` spread over the CPU cores (episodes are independent)."""
     for b in prange(actions.shape[0]):

@@ -30,8 +30,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
-from numba import njit
 
+from helixdesk.simulator.jit import step_kernel
 from helixdesk.simulator.state import (
     EV_A,
     EV_B,
@@ -85,7 +85,7 @@ _PAYLOAD = {
 _FLOAT_FIELDS = frozenset({"hours", "end"})
 
 
-@njit(cache=True)
+@step_kernel
 def emit(
     ep, kind: int, time: float, email: int, server: float, a: float, b: float, c: float
 ) -> None:

@@ -11,12 +11,12 @@ category is evicted, so the KB stays bounded however long the episode runs.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from helixdesk.simulator.jit import step_kernel
 from helixdesk.simulator.state import KB_LAST_USED, KB_PRESENT, P_KB_CAPACITY
 
 
-@njit(cache=True)
+@step_kernel
 def reset_kb(ep, initial_entries: int) -> None:
     ep.kb[:, :, :] = 0.0
     for c in range(ep.kb.shape[0]):
@@ -25,17 +25,17 @@ def reset_kb(ep, initial_entries: int) -> None:
             ep.kb[c, topic, KB_LAST_USED] = -1.0 - topic  # most popular is most recently used
 
 
-@njit(cache=True)
+@step_kernel
 def has_answer(ep, category: int, topic: int) -> bool:
     return ep.kb[category, topic, KB_PRESENT] == 1.0
 
 
-@njit(cache=True)
+@step_kernel
 def touch(ep, category: int, topic: int, now: float) -> None:
     ep.kb[category, topic, KB_LAST_USED] = now
 
 
-@njit(cache=True)
+@step_kernel
 def learn(ep, model, category: int, topic: int, now: float) -> None:
     """Add an entry, evicting the category's least recently used one when full."""
     present = 0

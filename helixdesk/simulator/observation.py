@@ -8,17 +8,21 @@ capacity that bounds them, so the vector keeps its meaning however long an episo
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from helixdesk.simulator.email_gen import (
     E_CATEGORY,
     E_CONFIDENCE,
     E_KEYWORD,
     E_SENTIMENT,
-    E_SEVERITY,
     E_TIER,
 )
+from helixdesk.simulator.jit import step_kernel
 from helixdesk.simulator.state import (
+    HS_CRITICAL,
+    HS_DEADLINE,
+    HS_OPENED_AT,
+    HS_SLA_HOURS,
+    HS_TALLY,
     P_EMPLOYEE_CAP,
     P_N_EMAILS,
     P_N_EMPLOYEES,
@@ -32,18 +36,13 @@ from helixdesk.simulator.state import (
     SC_TIME,
     SV_AVG_RESOLVE,
     SV_QLEN,
-    TK_DEADLINE,
-    TK_EMAIL,
-    TK_OPENED_AT,
-    TK_PRIORITY,
-    TK_SLA_HOURS,
 )
 from helixdesk.simulator.trend_watchdog import growth
 
 EMAIL, QUEUE, TEAM, SLA, TREND, TIME, PROGRESS = range(7)
 
 
-@njit(cache=True)
+@step_kernel
 def _email(ep, model, out: np.ndarray, email: int, start: int) -> None:
     out[start : start + 10] = 0.0
     if email >= int(model.params[P_N_EMAILS]):
@@ -56,31 +55,29 @@ def _email(ep, model, out: np.ndarray, email: int, start: int) -> None:
         out[start + 5 + i] = model.codes[code, i]
 
 
-@njit(cache=True)
+@step_kernel
 def _queues_and_sla(ep, model, out: np.ndarray) -> None:
-    """Queue counts by priority (accumulated in ``out``, then normalised) and SLA state."""
+    """Queue counts by priority (accumulated in ``out``, then normalised) and SLA state,
+    from the held tickets' SLA facts: every server's queue, then the pool."""
     n_employees = int(model.params[P_N_EMPLOYEES])
     now = ep.scalars[SC_TIME]
     q, s = model.offsets[QUEUE], model.offsets[SLA]
     out[q : q + 5] = 0.0
     opened = overdue = near = pressure = critical_overdue = 0.0
     n_servers = ep.servers.shape[0]
-    for holder in range(n_servers + 1):  # every server's queue, then the pool
+    for holder in range(n_servers + 1):
         held = int(ep.servers[holder, SV_QLEN]) if holder < n_servers else int(ep.scalars[SC_POOL])
-        tally = q + 4 if holder == n_employees else q  # the reviewer's queue is "pending review"
         for i in range(held):
-            slot = ep.queues[holder, i] if holder < n_servers else ep.pool[i]
-            tickets = ep.tickets
             opened += 1.0
-            out[tally if tally != q else q + int(tickets[slot, TK_PRIORITY])] += 1.0
-            left = tickets[slot, TK_DEADLINE] - now
+            out[q + int(ep.held[holder, i, HS_TALLY])] += 1.0
+            left = ep.held[holder, i, HS_DEADLINE] - now
             if left < 0.0:
                 overdue += 1.0
-                if ep.emails[int(tickets[slot, TK_EMAIL]), E_SEVERITY] == 0.0:
+                if ep.held[holder, i, HS_CRITICAL] == 1.0:
                     critical_overdue = 1.0
             elif left < model.params[P_NEAR_HOURS]:
                 near += 1.0
-            waited = (now - tickets[slot, TK_OPENED_AT]) / tickets[slot, TK_SLA_HOURS]
+            waited = (now - ep.held[holder, i, HS_OPENED_AT]) / ep.held[holder, i, HS_SLA_HOURS]
             pressure += min(1.0, waited)
     team_capacity = n_employees * model.params[P_EMPLOYEE_CAP]
     for p in range(4):
@@ -93,7 +90,7 @@ def _queues_and_sla(ep, model, out: np.ndarray) -> None:
     out[s + 3] = critical_overdue
 
 
-@njit(cache=True)
+@step_kernel
 def encode(ep, model, out: np.ndarray) -> None:
     """Write the observation of the email now awaiting triage into ``out``."""
     email = int(ep.scalars[SC_EMAIL])

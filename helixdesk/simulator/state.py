@@ -27,14 +27,12 @@ TK_WORK = 6  # work units still to do
 TK_MISSED = 7
 TK_REOPENED = 8
 TK_REOPEN_AT = 9
-TK_IN_SERVICE = 10
-TK_DONE_AT = 11
-TK_STARTED_AT = 12
-TK_RUSHED = 13
-TK_BAD_REPLY = 14
-TK_SLA_HOURS = 15
-TK_OPENED_AT = 16
-TK_COLUMNS = 17
+TK_STARTED_AT = 10
+TK_RUSHED = 11
+TK_BAD_REPLY = 12
+TK_SLA_HOURS = 13
+TK_OPENED_AT = 14
+TK_COLUMNS = 15
 
 FREE, OPEN, PENDING_REOPEN = 0.0, 1.0, 2.0
 NOBODY = -1.0
@@ -44,7 +42,8 @@ SV_QLEN = 0  # tickets owned, including the one in service
 SV_CURRENT = 1  # slot in service, -1 when idle
 SV_AVG_RESOLVE = 2  # EWMA of service hours
 SV_RATE = 3  # tickets per hour at skill 1.0
-SV_COLUMNS = 4
+SV_DONE_AT = 4  # when the ticket in service will be finished, inf when idle
+SV_COLUMNS = 5
 
 # Per-env scalars: (B, SC_COLUMNS).
 SC_TIME = 0
@@ -60,6 +59,20 @@ SC_GM_T = 9  # last update of SC_GM_DOUBT
 SC_N_FREE = 10  # free slots on the stack
 SC_NEXT_DEADLINE = 11  # earliest deadline of an open ticket not yet marked missed
 SC_COLUMNS = 12
+
+# Facts of every held ticket, aligned with the queue lists: (B, S + 1, H, HS_COLUMNS), where row
+# S mirrors the pool. None of them changes while a ticket is held, so they are written when it
+# is queued or pooled; the observation, the deadline sweep and the choice of the next ticket
+# read one compact record per open ticket instead of a ticket row and an email row scattered
+# through memory.
+HS_DEADLINE = 0
+HS_OPENED_AT = 1
+HS_SLA_HOURS = 2
+HS_TALLY = 3  # queue-state bucket: the assigned priority, or 4 in the review queue
+HS_CRITICAL = 4  # 1.0 when the email is truly critical
+HS_PRIORITY = 5  # the assigned priority (orders the server's work)
+HS_QUEUED_AT = 6  # FIFO tie-break within a priority
+HS_COLUMNS = 7
 
 # Knowledge base: (B, C, T, KB_COLUMNS).
 KB_PRESENT = 0
@@ -172,7 +185,8 @@ class BatchState:
 
     Besides the tables, four int64 lists of ticket slots (lengths in ``SC_N_FREE``,
     ``SV_QLEN``, ``SC_POOL``, ``SC_PENDING``): free slots, each server's queue, the pool
-    held by nobody, and tickets waiting to reopen.
+    held by nobody, and tickets waiting to reopen. ``held`` keeps the SLA facts of the queued
+    and pooled tickets in the same order as their lists (``HS_*`` columns).
     """
 
     tickets: np.ndarray
@@ -188,12 +202,14 @@ class BatchState:
     queues: np.ndarray
     pool: np.ndarray
     pending: np.ndarray
+    held: np.ndarray
 
     @classmethod
     def allocate(cls, config: HelixConfig, batch: int, record_events: bool) -> BatchState:
         n_servers = config.env.n_employees + 1
         slots = ticket_slots(config)
         queue_capacity = max(config.env.employee_capacity, config.env.review_capacity)
+        held_capacity = max(queue_capacity, config.env.unassigned_capacity)
         n_cat, n_topics = config.n_categories, config.email_gen.topics_per_category
         n_events = max_step_events(config) if record_events else 0
         return cls(
@@ -210,6 +226,7 @@ class BatchState:
             queues=np.zeros((batch, n_servers, queue_capacity), dtype=np.int64),
             pool=np.zeros((batch, config.env.unassigned_capacity), dtype=np.int64),
             pending=np.zeros((batch, slots), dtype=np.int64),
+            held=np.zeros((batch, n_servers + 1, held_capacity, HS_COLUMNS)),
         )
 
     def as_tuple(self) -> tuple[np.ndarray, ...]:

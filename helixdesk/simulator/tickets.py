@@ -14,14 +14,22 @@ that has not yet been marked missed, so the deadline sweep only runs when one ca
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from helixdesk.rewards import MISSED_DEADLINE
 from helixdesk.simulator.email_gen import E_SEVERITY, E_WORK
 from helixdesk.simulator.events import ABANDONED, emit
 from helixdesk.simulator.events import MISSED_DEADLINE as EV_MISSED
+from helixdesk.simulator.jit import step_kernel
 from helixdesk.simulator.state import (
     FREE,
+    HS_COLUMNS,
+    HS_CRITICAL,
+    HS_DEADLINE,
+    HS_OPENED_AT,
+    HS_PRIORITY,
+    HS_QUEUED_AT,
+    HS_SLA_HOURS,
+    HS_TALLY,
     NOBODY,
     OPEN,
     P_POOL_CAP,
@@ -33,7 +41,6 @@ from helixdesk.simulator.state import (
     TK_BAD_REPLY,
     TK_DEADLINE,
     TK_EMAIL,
-    TK_IN_SERVICE,
     TK_MISSED,
     TK_OPENED_AT,
     TK_PRIORITY,
@@ -48,7 +55,7 @@ from helixdesk.simulator.state import (
 ABANDONED_CSAT = 1.0
 
 
-@njit(cache=True)
+@step_kernel
 def remove_item(items: np.ndarray, count: int, value: int) -> None:
     """Drop ``value`` from the first ``count`` entries (order is not kept); caller shrinks."""
     for i in range(count):
@@ -57,7 +64,7 @@ def remove_item(items: np.ndarray, count: int, value: int) -> None:
             return
 
 
-@njit(cache=True)
+@step_kernel
 def _oldest(tickets: np.ndarray, items: np.ndarray, count: int, column: int) -> int:
     best, best_value = -1, np.inf
     for i in range(count):
@@ -67,7 +74,27 @@ def _oldest(tickets: np.ndarray, items: np.ndarray, count: int, column: int) -> 
     return best
 
 
-@njit(cache=True)
+@step_kernel
+def hold(ep, holder: int, position: int, slot: int, tally: float) -> None:
+    """Record the facts of ``slot``, just queued or pooled at ``position`` of ``holder``'s
+    list (holder ``S``, one past the last server, is the pool)."""
+    ep.held[holder, position, HS_DEADLINE] = ep.tickets[slot, TK_DEADLINE]
+    ep.held[holder, position, HS_OPENED_AT] = ep.tickets[slot, TK_OPENED_AT]
+    ep.held[holder, position, HS_SLA_HOURS] = ep.tickets[slot, TK_SLA_HOURS]
+    ep.held[holder, position, HS_TALLY] = tally
+    ep.held[holder, position, HS_PRIORITY] = ep.tickets[slot, TK_PRIORITY]
+    ep.held[holder, position, HS_QUEUED_AT] = ep.tickets[slot, TK_QUEUED_AT]
+    critical = ep.emails[int(ep.tickets[slot, TK_EMAIL]), E_SEVERITY] == 0.0
+    ep.held[holder, position, HS_CRITICAL] = 1.0 if critical else 0.0
+
+
+@step_kernel
+def move_held(ep, holder: int, source: int, target: int) -> None:
+    for column in range(HS_COLUMNS):
+        ep.held[holder, target, column] = ep.held[holder, source, column]
+
+
+@step_kernel
 def free_slot(ep, slot: int) -> None:
     ep.tickets[slot, TK_STATUS] = FREE
     n_free = int(ep.scalars[SC_N_FREE])
@@ -75,7 +102,7 @@ def free_slot(ep, slot: int) -> None:
     ep.scalars[SC_N_FREE] = n_free + 1
 
 
-@njit(cache=True)
+@step_kernel
 def _claim_slot(ep) -> int:
     if ep.scalars[SC_N_FREE] == 0:
         # Every slot is queued or waits to reopen; the table is sized so that this means a
@@ -90,12 +117,12 @@ def _claim_slot(ep) -> int:
     return ep.free[n_free]
 
 
-@njit(cache=True)
+@step_kernel
 def watch_deadline(ep, deadline: float) -> None:
     ep.scalars[SC_NEXT_DEADLINE] = min(ep.scalars[SC_NEXT_DEADLINE], deadline)
 
 
-@njit(cache=True)
+@step_kernel
 def open_ticket(ep, model, email: int, now: float, priority: int, bad_reply: bool) -> int:
     """Claim a free slot for ``email`` and return it (not yet in any queue)."""
     slot = _claim_slot(ep)
@@ -114,7 +141,7 @@ def open_ticket(ep, model, email: int, now: float, priority: int, bad_reply: boo
     return slot
 
 
-@njit(cache=True)
+@step_kernel
 def mark_missed(ep, model, slot: int) -> None:
     """Fire ``missed_deadline`` once per ticket (per opening)."""
     if ep.tickets[slot, TK_MISSED] == 1.0:
@@ -126,65 +153,81 @@ def mark_missed(ep, model, slot: int) -> None:
          0.0, 0.0, 0.0)  # fmt: skip
 
 
-@njit(cache=True)
+@step_kernel
 def abandon(ep, model, slot: int, now: float) -> None:
     """Nobody handled the pooled ticket in time: it leaves the pool, rated 1."""
     mark_missed(ep, model, slot)
     emit(ep, ABANDONED, now, int(ep.tickets[slot, TK_EMAIL]), NOBODY,
          ABANDONED_CSAT, 0.0, 0.0)  # fmt: skip
-    pooled = int(ep.scalars[SC_POOL])
-    remove_item(ep.pool, pooled, slot)
-    ep.scalars[SC_POOL] = pooled - 1
+    _unpool(ep, slot)
     free_slot(ep, slot)
 
 
-@njit(cache=True)
+@step_kernel
+def _unpool(ep, slot: int) -> None:
+    """Drop ``slot`` from the pool list and its SLA facts (the last entry takes its place)."""
+    last = int(ep.scalars[SC_POOL]) - 1
+    for i in range(last + 1):
+        if ep.pool[i] == slot:
+            ep.pool[i] = ep.pool[last]
+            move_held(ep, ep.servers.shape[0], last, i)
+            break
+    ep.scalars[SC_POOL] = last
+
+
+@step_kernel
+def _oldest_pooled(ep) -> int:
+    pool_row = ep.servers.shape[0]
+    best, best_time = -1, np.inf
+    for i in range(int(ep.scalars[SC_POOL])):
+        if ep.held[pool_row, i, HS_QUEUED_AT] < best_time:
+            best, best_time = ep.pool[i], ep.held[pool_row, i, HS_QUEUED_AT]
+    return best
+
+
+@step_kernel
 def to_pool(ep, model, slot: int, now: float) -> None:
     """Leave the ticket with nobody; abandon the oldest pooled ticket if the pool is full."""
     if ep.scalars[SC_POOL] >= model.params[P_POOL_CAP]:
-        oldest = _oldest(ep.tickets, ep.pool, int(ep.scalars[SC_POOL]), TK_QUEUED_AT)
-        abandon(ep, model, oldest, now)
+        abandon(ep, model, _oldest_pooled(ep), now)
     ep.tickets[slot, TK_SERVER] = NOBODY
     ep.tickets[slot, TK_QUEUED_AT] = now
-    ep.tickets[slot, TK_IN_SERVICE] = 0.0
     pooled = int(ep.scalars[SC_POOL])
     ep.pool[pooled] = slot
+    hold(ep, ep.servers.shape[0], pooled, slot, ep.tickets[slot, TK_PRIORITY])
     ep.scalars[SC_POOL] = pooled + 1
 
 
-@njit(cache=True)
+@step_kernel
 def _sweep_queues(ep, model, now: float) -> float:
     """Mark queued tickets whose deadline passed; return the next deadline still ahead."""
     upcoming = np.inf
     for server in range(ep.servers.shape[0]):
         for i in range(int(ep.servers[server, SV_QLEN])):
-            slot = ep.queues[server, i]
-            if ep.tickets[slot, TK_MISSED] == 1.0:
-                continue
-            if ep.tickets[slot, TK_DEADLINE] <= now:
-                mark_missed(ep, model, slot)
+            deadline = ep.held[server, i, HS_DEADLINE]
+            if deadline <= now:
+                mark_missed(ep, model, ep.queues[server, i])  # a no-op when already marked
             else:
-                upcoming = min(upcoming, ep.tickets[slot, TK_DEADLINE])
+                upcoming = min(upcoming, deadline)
     return upcoming
 
 
-@njit(cache=True)
+@step_kernel
 def _sweep_pool(ep, model, now: float) -> float:
     """Abandon pooled tickets whose deadline passed; return the next pooled deadline."""
     upcoming = np.inf
     i = int(ep.scalars[SC_POOL]) - 1
     while i >= 0:  # backwards: abandoning swaps the last entry into position i
-        slot = ep.pool[i]
-        deadline = ep.tickets[slot, TK_DEADLINE]
+        deadline = ep.held[ep.servers.shape[0], i, HS_DEADLINE]
         if deadline <= now:
-            abandon(ep, model, slot, deadline)
+            abandon(ep, model, ep.pool[i], deadline)
         else:
             upcoming = min(upcoming, deadline)
         i -= 1
     return upcoming
 
 
-@njit(cache=True)
+@step_kernel
 def sweep_deadlines(ep, model, now: float) -> None:
     """Fire missed deadlines up to ``now``; pooled tickets past theirs are abandoned."""
     if ep.scalars[SC_NEXT_DEADLINE] > now:

@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from helixdesk.simulator.jit import step_kernel, tape_builder
 from helixdesk.simulator.state import (
     MAX_SURGES,
     P_BASE_RATE_PER_CATEGORY,
@@ -56,7 +56,7 @@ from helixdesk.simulator.uniforms import (
 )
 
 
-@njit(cache=True)
+@tape_builder
 def _poisson(u: float, mean: float, cap: int) -> int:
     """Inverse-CDF Poisson draw, capped at ``cap``."""
     k, p = 0, math.exp(-mean)
@@ -68,7 +68,7 @@ def _poisson(u: float, mean: float, cap: int) -> int:
     return k
 
 
-@njit(cache=True)
+@tape_builder
 def draw_surges(g: np.ndarray, tape: np.ndarray, surges: np.ndarray) -> None:
     """Fill the ``(MAX_SURGES, SG_COLUMNS)`` surge table from the episode uniforms ``g``.
 
@@ -95,13 +95,13 @@ def draw_surges(g: np.ndarray, tape: np.ndarray, surges: np.ndarray) -> None:
         surges[s, SG_END] = start + duration
 
 
-@njit(cache=True)
+@tape_builder
 def surge_extra_rate(tape: np.ndarray) -> float:
     """Extra emails per hour while one category surges."""
     return tape[TP_RATE] / tape[TP_N_CATEGORIES] * (tape[TP_MULTIPLIER] - 1.0)
 
 
-@njit(cache=True)
+@step_kernel
 def reset_watchdog(ep, model, now: float) -> None:
     """Start every category at its expected steady-state counts (no cold-start spike)."""
     rate = model.params[P_BASE_RATE_PER_CATEGORY]
@@ -111,7 +111,7 @@ def reset_watchdog(ep, model, now: float) -> None:
     ep.scalars[SC_TREND_T] = now
 
 
-@njit(cache=True)
+@step_kernel
 def _decay_to(ep, model, now: float) -> None:
     dt = now - ep.scalars[SC_TREND_T]
     if dt <= 0.0:
@@ -124,14 +124,14 @@ def _decay_to(ep, model, now: float) -> None:
     ep.scalars[SC_TREND_T] = now
 
 
-@njit(cache=True)
+@step_kernel
 def observe_arrival(ep, model, category: int, now: float) -> None:
     _decay_to(ep, model, now)
     ep.trend[category, TR_FAST] += 1.0
     ep.trend[category, TR_SLOW] += 1.0
 
 
-@njit(cache=True)
+@step_kernel
 def growth(ep, model, category: int) -> float:
     """Recent-vs-baseline growth of a category's volume, in [-1, 1]."""
     fast = ep.trend[category, TR_FAST] / model.params[P_TAU_FAST]
@@ -139,7 +139,7 @@ def growth(ep, model, category: int) -> float:
     return (fast - slow) / (fast + slow + 1e-9)
 
 
-@njit(cache=True)
+@step_kernel
 def acknowledge(ep, model, category: int) -> None:
     """The GM has seen this category's trend: re-baseline so its growth reads zero."""
     params = model.params
@@ -148,7 +148,7 @@ def acknowledge(ep, model, category: int) -> None:
     )
 
 
-@njit(cache=True)
+@step_kernel
 def gm_listens(ep, model, now: float) -> bool:
     """Decay the GM's doubt to ``now``; True while it is below the GM's patience."""
     ep.scalars[SC_GM_DOUBT] *= math.exp(-(now - ep.scalars[SC_GM_T]) / model.params[P_GM_MEMORY])
@@ -156,7 +156,7 @@ def gm_listens(ep, model, now: float) -> bool:
     return ep.scalars[SC_GM_DOUBT] < model.params[P_GM_PATIENCE]
 
 
-@njit(cache=True)
+@step_kernel
 def claim_surge(surges: np.ndarray, category: int, now: float) -> int:
     """Index of an active, not yet alerted surge of ``category`` (now marked alerted), or -1."""
     for s in range(surges.shape[0]):

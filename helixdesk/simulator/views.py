@@ -27,6 +27,7 @@ Episode = namedtuple(
         "queues",
         "pool",
         "pending",
+        "held",
     ],
 )
 Outputs = namedtuple("Outputs", ["obs", "rewards", "raw_rewards", "masks", "applied"])

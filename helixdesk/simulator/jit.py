@@ -1,0 +1,25 @@
+"""The two kinds of compiled simulator function, and why they differ.
+
+*Step kernels* run on every step and when an episode starts. They are compiled without
+numba's reference-counted runtime (NRT): they never allocate and only read and write arrays
+their caller owns, and without the runtime numba emits no reference-count updates for the
+array views and bundles they pass to each other. With the runtime, those updates took about
+two thirds of a step (``docs/performance.md``).
+
+*Tape builders* draw an episode's tape at reset. They allocate small scratch arrays, so they
+keep the runtime.
+
+Numba compiles a called function with its caller's runtime setting unless the function sets
+its own, and the two settings must not meet in one call chain. So every simulator function
+is one kind or the other, and neither kind calls the other: drawing the tapes and starting
+the episodes are two separate compiled calls (``BatchSimulator.reset``).
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+step_kernel = njit(cache=True, _nrt=False)
+parallel_step_kernel = njit(cache=True, parallel=True, _nrt=False)
+tape_builder = njit(cache=True)
+parallel_tape_builder = njit(cache=True, parallel=True)
