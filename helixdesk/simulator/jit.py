@@ -17,9 +17,14 @@ the episodes are two separate compiled calls (``BatchSimulator.reset``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from numba import njit
 
-step_kernel = njit(cache=True, _nrt=False)
-parallel_step_kernel = njit(cache=True, parallel=True, _nrt=False)
+# ``_nrt`` is numba's switch for the runtime (its type stubs do not list it).
+_WITHOUT_RUNTIME: dict[str, Any] = {"_nrt": False}
+
+step_kernel = njit(cache=True, **_WITHOUT_RUNTIME)
+parallel_step_kernel = njit(cache=True, parallel=True, **_WITHOUT_RUNTIME)
 tape_builder = njit(cache=True)
 parallel_tape_builder = njit(cache=True, parallel=True)
