@@ -21,10 +21,12 @@ from typing import Any
 
 from numba import njit
 
-# ``_nrt`` is numba's switch for the runtime (its type stubs do not list it).
+# ``_nrt`` is numba's switch for the runtime (its type stubs do not list it). Both kinds set it,
+# so that no simulator function inherits it from a caller.
 _WITHOUT_RUNTIME: dict[str, Any] = {"_nrt": False}
+_WITH_RUNTIME: dict[str, Any] = {"_nrt": True}
 
 step_kernel = njit(cache=True, **_WITHOUT_RUNTIME)
 parallel_step_kernel = njit(cache=True, parallel=True, **_WITHOUT_RUNTIME)
-tape_builder = njit(cache=True)
-parallel_tape_builder = njit(cache=True, parallel=True)
+tape_builder = njit(cache=True, **_WITH_RUNTIME)
+parallel_tape_builder = njit(cache=True, parallel=True, **_WITH_RUNTIME)
