@@ -1,4 +1,4 @@
-"""HelixDesk benchmark: everything measured side by side, in one process, median of 3.
+"""HelixDesk benchmark: everything measured side by side, in one process, median of 3 rounds.
 
 Usage::
 
@@ -35,10 +35,6 @@ import helixdesk
 
 REPEATS = 3
 VECTOR_SIZES = (1, 64, 1024, 4096)
-
-
-def median_of(measure: Callable[[], float]) -> float:
-    return statistics.median(measure() for _ in range(REPEATS))
 
 
 def env_steps_per_second(env: gym.Env, steps: int, seed: int = 0) -> float:
@@ -103,20 +99,32 @@ def peak_rss_mb() -> float:
 
 
 def run(quick: bool) -> dict[str, Any]:
+    """Medians over ``REPEATS`` rounds; each round measures everything once, so that the
+    yardstick and HelixDesk see the same machine conditions (shared machines drift by 2x
+    within minutes)."""
     steps = 5_000 if quick else 50_000
     cartpole = gym.make("CartPole-v1")
     single = gym.make(helixdesk.ENV_ID)
     env_steps_per_second(single, 200)  # compile / warm the numba kernels before timing
     vector_steps = steps * 20
-    return {
-        "cartpole_sps": median_of(lambda: env_steps_per_second(cartpole, steps)),
-        "single_sps": median_of(lambda: env_steps_per_second(single, steps)),
-        "vector_sps": {
-            str(n): median_of(lambda n=n: vector_steps_per_second(n, vector_steps))
+    measures: dict[str, Callable[[], float]] = {
+        "cartpole_sps": lambda: env_steps_per_second(cartpole, steps),
+        "single_sps": lambda: env_steps_per_second(single, steps),
+        **{
+            f"vector_{n}": lambda n=n: vector_steps_per_second(n, vector_steps)
             for n in VECTOR_SIZES
         },
-        "long_episode_ratio": median_of(lambda: long_episode_ratio(min(steps, 5_000))),
-        "import_s": median_of(import_seconds),
+        "long_episode_ratio": lambda: long_episode_ratio(min(steps, 5_000)),
+        "import_s": import_seconds,
+    }
+    rounds = [{name: measure() for name, measure in measures.items()} for _ in range(REPEATS)]
+    median = {name: statistics.median(r[name] for r in rounds) for name in measures}
+    return {
+        "cartpole_sps": median["cartpole_sps"],
+        "single_sps": median["single_sps"],
+        "vector_sps": {str(n): median[f"vector_{n}"] for n in VECTOR_SIZES},
+        "long_episode_ratio": median["long_episode_ratio"],
+        "import_s": median["import_s"],
         "peak_rss_mb": peak_rss_mb(),
     }
 

@@ -29,3 +29,17 @@ def test_bench_quick__runs_and_writes_every_figure(tmp_path: Path) -> None:
     assert set(figures["vector_sps"]) == {"1", "64", "1024", "4096"}
     assert all(value > 0 for value in figures["vector_sps"].values())
     assert figures["single_sps"] > 0 and figures["long_episode_ratio"] > 0
+
+
+@pytest.mark.slow
+def test_kernel_profile_script_names_the_compiled_functions_for_perf() -> None:
+    command = [
+        sys.executable, str(ROOT / "bench" / "profile_kernels.py"), "--envs", "64",
+        "--seconds", "0.2",
+    ]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL) as process:
+        assert process.wait(timeout=600) == 0
+    perf_map = Path(f"/tmp/perf-{process.pid}.map")
+    names = perf_map.read_text()
+    perf_map.unlink()
+    assert "engine19step_batch_parallel" in names and "observation6encode" in names
