@@ -213,7 +213,7 @@ def _learn_from(ep, model, email: int, server: int, now: float) -> None:
 
 @step_kernel
 def _leave_queue(ep, server: int, slot: int) -> None:
-    """Drop ``slot`` from ``server``'s queue list and its SLA facts (the last entry takes its
+    """Drop ``slot`` from ``server``'s queue list and its held facts (the last entry takes its
     place)."""
     last = int(ep.servers[server, SV_QLEN]) - 1
     for i in range(last + 1):

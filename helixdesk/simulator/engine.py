@@ -1,8 +1,9 @@
 """One step of the dynamics: triage the current email, then run the clock to the next one.
 
 The step is a deterministic function of (tape, state, action). Everything random was drawn
-on the tape at reset. ``step_batch`` and ``reset_episode`` are the only entry points; both
-work on a batch of episodes, so the single env (``B == 1``) and the vector env share them.
+on the tape at reset (:func:`helixdesk.simulator.tape.draw_tapes`). ``start_episodes`` and
+``step_batch`` (and their multi-core twins) are the only entry points; they work on a batch of
+episodes, so the single env (``B == 1``) and the vector env share them.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def _email(ep, model, out: np.ndarray, email: int, start: int) -> None:
 @step_kernel
 def _queues_and_sla(ep, model, out: np.ndarray) -> None:
     """Queue counts by priority (accumulated in ``out``, then normalised) and SLA state,
-    from the held tickets' SLA facts: every server's queue, then the pool."""
+    from the held tickets' facts: every server's queue, then the pool."""
     n_employees = int(model.params[P_N_EMPLOYEES])
     now = ep.scalars[SC_TIME]
     q, s = model.offsets[QUEUE], model.offsets[SLA]

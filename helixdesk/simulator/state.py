@@ -185,7 +185,7 @@ class BatchState:
 
     Besides the tables, four int64 lists of ticket slots (lengths in ``SC_N_FREE``,
     ``SV_QLEN``, ``SC_POOL``, ``SC_PENDING``): free slots, each server's queue, the pool
-    held by nobody, and tickets waiting to reopen. ``held`` keeps the SLA facts of the queued
+    held by nobody, and tickets waiting to reopen. ``held`` keeps the fixed facts of the queued
     and pooled tickets in the same order as their lists (``HS_*`` columns).
     """
 

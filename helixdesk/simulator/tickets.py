@@ -4,6 +4,8 @@ A ticket occupies one row of a fixed-size table from triage until it is closed (
 without a pending reopen, or abandoned). Slot indices also live in small lists, so no step
 scans the whole table: a stack of free slots, one list per server (its queue, the ticket in
 service included), the *pool* of tickets held by nobody, and the tickets waiting to reopen.
+Beside each queue and pool entry, ``held`` keeps the facts that stay fixed while the ticket
+is held (:func:`hold`), so hot loops read compact records instead of ticket rows.
 
 Nobody works pooled tickets, so they are abandoned when their deadline passes
 (``missed_deadline``, then ``abandoned`` with CSAT 1); when the pool is full the oldest pooled
@@ -90,6 +92,7 @@ def hold(ep, holder: int, position: int, slot: int, tally: float) -> None:
 
 @step_kernel
 def move_held(ep, holder: int, source: int, target: int) -> None:
+    """Copy the facts at ``source`` of ``holder``'s list to ``target`` (list compaction)."""
     for column in range(HS_COLUMNS):
         ep.held[holder, target, column] = ep.held[holder, source, column]
 
@@ -165,7 +168,7 @@ def abandon(ep, model, slot: int, now: float) -> None:
 
 @step_kernel
 def _unpool(ep, slot: int) -> None:
-    """Drop ``slot`` from the pool list and its SLA facts (the last entry takes its place)."""
+    """Drop ``slot`` from the pool list and its held facts (the last entry takes its place)."""
     last = int(ep.scalars[SC_POOL]) - 1
     for i in range(last + 1):
         if ep.pool[i] == slot:
@@ -177,6 +180,7 @@ def _unpool(ep, slot: int) -> None:
 
 @step_kernel
 def _oldest_pooled(ep) -> int:
+    """The pooled ticket that was left with nobody first."""
     pool_row = ep.servers.shape[0]
     best, best_time = -1, np.inf
     for i in range(int(ep.scalars[SC_POOL])):
