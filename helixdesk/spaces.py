@@ -139,7 +139,7 @@ def check_actions(actions: np.ndarray, nvec: np.ndarray, config: HelixConfig) ->
         values.dtype.kind == "f" and bool(np.all(np.mod(values, 1) == 0))
     ):
         raise ValueError(f"action must hold integers, got {values.tolist()}")
-    values = values.astype(np.int64, copy=False)
+    values = np.ascontiguousarray(values, dtype=np.int64)  # copies only when it must
     bad = (values < 0) | (values >= nvec)
     if bad.any():
         where = np.argwhere(bad)[0]
