@@ -14,7 +14,6 @@ import helixdesk.simulator
 from helixdesk import HelixDeskEnv
 from helixdesk.simulator import engine, tape
 from helixdesk.simulator.email_gen import E_SEVERITY
-from helixdesk.simulator.employee_sim import REVIEW_TALLY
 from helixdesk.simulator.state import (
     HS_COLUMNS,
     HS_CRITICAL,
@@ -23,7 +22,6 @@ from helixdesk.simulator.state import (
     HS_PRIORITY,
     HS_QUEUED_AT,
     HS_SLA_HOURS,
-    HS_TALLY,
     SC_POOL,
     SV_CURRENT,
     SV_DONE_AT,
@@ -63,13 +61,12 @@ def test_step_path_runs_without_the_runtime_and_tape_drawing_with_it() -> None:
         assert kernel.targetoptions["_nrt"] is True
 
 
-def _expected_facts(env: HelixDeskEnv, slot: int, tally: float) -> np.ndarray:
+def _expected_facts(env: HelixDeskEnv, slot: int) -> np.ndarray:
     tickets, emails = env._sim.state.tickets[0], env._sim.emails[0]
     facts = np.zeros(HS_COLUMNS)
     facts[HS_DEADLINE] = tickets[slot, TK_DEADLINE]
     facts[HS_OPENED_AT] = tickets[slot, TK_OPENED_AT]
     facts[HS_SLA_HOURS] = tickets[slot, TK_SLA_HOURS]
-    facts[HS_TALLY] = tally
     facts[HS_CRITICAL] = float(emails[int(tickets[slot, TK_EMAIL]), E_SEVERITY] == 0.0)
     facts[HS_PRIORITY] = tickets[slot, TK_PRIORITY]
     facts[HS_QUEUED_AT] = tickets[slot, TK_QUEUED_AT]
@@ -79,22 +76,15 @@ def _expected_facts(env: HelixDeskEnv, slot: int, tally: float) -> np.ndarray:
 def _check_mirrors(env: HelixDeskEnv) -> None:
     state = env._sim.state
     n_servers = state.servers.shape[1]
-    n_employees = n_servers - 1
     for server in range(n_servers):
         for i in range(int(state.servers[0, server, SV_QLEN])):
             slot = int(state.queues[0, server, i])
-            tally = REVIEW_TALLY if server == n_employees else state.tickets[0, slot, TK_PRIORITY]
-            np.testing.assert_array_equal(
-                state.held[0, server, i], _expected_facts(env, slot, tally)
-            )
+            np.testing.assert_array_equal(state.held[0, server, i], _expected_facts(env, slot))
         idle = state.servers[0, server, SV_CURRENT] < 0
         assert idle == np.isinf(state.servers[0, server, SV_DONE_AT])
     for i in range(int(state.scalars[0, SC_POOL])):
         slot = int(state.pool[0, i])
-        tally = state.tickets[0, slot, TK_PRIORITY]
-        np.testing.assert_array_equal(
-            state.held[0, n_servers, i], _expected_facts(env, slot, tally)
-        )
+        np.testing.assert_array_equal(state.held[0, n_servers, i], _expected_facts(env, slot))
 
 
 @pytest.mark.parametrize("config", [None, {"env": {"n_employees": 6, "unassigned_capacity": 5}}])

@@ -59,7 +59,6 @@ from helixdesk.simulator.state import (
     TK_EMAIL,
     TK_MISSED,
     TK_OPENED_AT,
-    TK_PRIORITY,
     TK_QUEUED_AT,
     TK_REOPEN_AT,
     TK_REOPENED,
@@ -71,17 +70,16 @@ from helixdesk.simulator.state import (
     TK_WORK,
 )
 from helixdesk.simulator.tickets import (
+    drop_held,
     free_slot,
     hold,
     mark_missed,
-    move_held,
     remove_item,
     to_pool,
     watch_deadline,
 )
 
 CSAT_BASE = 4.3
-REVIEW_TALLY = 4.0  # the review queue's bucket in the queue-state observation
 
 
 def skill_matrix(config: HelixConfig) -> np.ndarray:
@@ -146,8 +144,7 @@ def enqueue(ep, model, server: int, slot: int, now: float) -> None:
     ep.tickets[slot, TK_QUEUED_AT] = now
     queued = int(ep.servers[server, SV_QLEN])
     ep.queues[server, queued] = slot
-    review = server == int(model.params[P_N_EMPLOYEES])
-    hold(ep, server, queued, slot, REVIEW_TALLY if review else ep.tickets[slot, TK_PRIORITY])
+    hold(ep, server, queued, slot)
     ep.servers[server, SV_QLEN] = queued + 1
     if ep.servers[server, SV_CURRENT] < 0:
         start_next(ep, model, server, now)
@@ -213,15 +210,9 @@ def _learn_from(ep, model, email: int, server: int, now: float) -> None:
 
 @step_kernel
 def _leave_queue(ep, server: int, slot: int) -> None:
-    """Drop ``slot`` from ``server``'s queue list and its held facts (the last entry takes its
-    place)."""
-    last = int(ep.servers[server, SV_QLEN]) - 1
-    for i in range(last + 1):
-        if ep.queues[server, i] == slot:
-            ep.queues[server, i] = ep.queues[server, last]
-            move_held(ep, server, last, i)
-            break
-    ep.servers[server, SV_QLEN] = last
+    """Drop ``slot`` from ``server``'s queue list and its held facts."""
+    queued = int(ep.servers[server, SV_QLEN])
+    ep.servers[server, SV_QLEN] = drop_held(ep, server, ep.queues[server], queued, slot)
 
 
 @step_kernel

@@ -21,8 +21,8 @@ from helixdesk.simulator.state import (
     HS_CRITICAL,
     HS_DEADLINE,
     HS_OPENED_AT,
+    HS_PRIORITY,
     HS_SLA_HOURS,
-    HS_TALLY,
     P_EMPLOYEE_CAP,
     P_N_EMAILS,
     P_N_EMPLOYEES,
@@ -69,7 +69,8 @@ def _queues_and_sla(ep, model, out: np.ndarray) -> None:
         held = int(ep.servers[holder, SV_QLEN]) if holder < n_servers else int(ep.scalars[SC_POOL])
         for i in range(held):
             opened += 1.0
-            out[q + int(ep.held[holder, i, HS_TALLY])] += 1.0
+            review = holder == n_employees  # the reviewer's queue is "pending review"
+            out[q + 4 if review else q + int(ep.held[holder, i, HS_PRIORITY])] += 1.0
             left = ep.held[holder, i, HS_DEADLINE] - now
             if left < 0.0:
                 overdue += 1.0

@@ -68,11 +68,10 @@ SC_COLUMNS = 12
 HS_DEADLINE = 0
 HS_OPENED_AT = 1
 HS_SLA_HOURS = 2
-HS_TALLY = 3  # queue-state bucket: the assigned priority, or 4 in the review queue
-HS_CRITICAL = 4  # 1.0 when the email is truly critical
-HS_PRIORITY = 5  # the assigned priority (orders the server's work)
-HS_QUEUED_AT = 6  # FIFO tie-break within a priority
-HS_COLUMNS = 7
+HS_CRITICAL = 3  # 1.0 when the email is truly critical
+HS_PRIORITY = 4  # the assigned priority (orders the server's work)
+HS_QUEUED_AT = 5  # FIFO tie-break within a priority
+HS_COLUMNS = 6
 
 # Knowledge base: (B, C, T, KB_COLUMNS).
 KB_PRESENT = 0

@@ -31,7 +31,6 @@ from helixdesk.simulator.state import (
     HS_PRIORITY,
     HS_QUEUED_AT,
     HS_SLA_HOURS,
-    HS_TALLY,
     NOBODY,
     OPEN,
     P_POOL_CAP,
@@ -58,12 +57,14 @@ ABANDONED_CSAT = 1.0
 
 
 @step_kernel
-def remove_item(items: np.ndarray, count: int, value: int) -> None:
-    """Drop ``value`` from the first ``count`` entries (order is not kept); caller shrinks."""
+def remove_item(items: np.ndarray, count: int, value: int) -> int:
+    """Drop ``value`` from the first ``count`` entries (the last entry takes its place);
+    return that position, or -1 when absent. The caller shrinks the count."""
     for i in range(count):
         if items[i] == value:
             items[i] = items[count - 1]
-            return
+            return i
+    return -1
 
 
 @step_kernel
@@ -77,13 +78,12 @@ def _oldest(tickets: np.ndarray, items: np.ndarray, count: int, column: int) -> 
 
 
 @step_kernel
-def hold(ep, holder: int, position: int, slot: int, tally: float) -> None:
+def hold(ep, holder: int, position: int, slot: int) -> None:
     """Record the facts of ``slot``, just queued or pooled at ``position`` of ``holder``'s
     list (holder ``S``, one past the last server, is the pool)."""
     ep.held[holder, position, HS_DEADLINE] = ep.tickets[slot, TK_DEADLINE]
     ep.held[holder, position, HS_OPENED_AT] = ep.tickets[slot, TK_OPENED_AT]
     ep.held[holder, position, HS_SLA_HOURS] = ep.tickets[slot, TK_SLA_HOURS]
-    ep.held[holder, position, HS_TALLY] = tally
     ep.held[holder, position, HS_PRIORITY] = ep.tickets[slot, TK_PRIORITY]
     ep.held[holder, position, HS_QUEUED_AT] = ep.tickets[slot, TK_QUEUED_AT]
     critical = ep.emails[int(ep.tickets[slot, TK_EMAIL]), E_SEVERITY] == 0.0
@@ -91,10 +91,14 @@ def hold(ep, holder: int, position: int, slot: int, tally: float) -> None:
 
 
 @step_kernel
-def move_held(ep, holder: int, source: int, target: int) -> None:
-    """Copy the facts at ``source`` of ``holder``'s list to ``target`` (list compaction)."""
-    for column in range(HS_COLUMNS):
-        ep.held[holder, target, column] = ep.held[holder, source, column]
+def drop_held(ep, holder: int, items: np.ndarray, count: int, slot: int) -> int:
+    """Drop ``slot`` from ``holder``'s list ``items`` (its first ``count`` entries) and its
+    facts from ``held``: the last entry takes its place in both. Return the new length."""
+    position = remove_item(items, count, slot)
+    if position >= 0:
+        for column in range(HS_COLUMNS):
+            ep.held[holder, position, column] = ep.held[holder, count - 1, column]
+    return count - 1
 
 
 @step_kernel
@@ -162,43 +166,22 @@ def abandon(ep, model, slot: int, now: float) -> None:
     mark_missed(ep, model, slot)
     emit(ep, ABANDONED, now, int(ep.tickets[slot, TK_EMAIL]), NOBODY,
          ABANDONED_CSAT, 0.0, 0.0)  # fmt: skip
-    _unpool(ep, slot)
-    free_slot(ep, slot)
-
-
-@step_kernel
-def _unpool(ep, slot: int) -> None:
-    """Drop ``slot`` from the pool list and its held facts (the last entry takes its place)."""
-    last = int(ep.scalars[SC_POOL]) - 1
-    for i in range(last + 1):
-        if ep.pool[i] == slot:
-            ep.pool[i] = ep.pool[last]
-            move_held(ep, ep.servers.shape[0], last, i)
-            break
-    ep.scalars[SC_POOL] = last
-
-
-@step_kernel
-def _oldest_pooled(ep) -> int:
-    """The pooled ticket that was left with nobody first."""
     pool_row = ep.servers.shape[0]
-    best, best_time = -1, np.inf
-    for i in range(int(ep.scalars[SC_POOL])):
-        if ep.held[pool_row, i, HS_QUEUED_AT] < best_time:
-            best, best_time = ep.pool[i], ep.held[pool_row, i, HS_QUEUED_AT]
-    return best
+    ep.scalars[SC_POOL] = drop_held(ep, pool_row, ep.pool, int(ep.scalars[SC_POOL]), slot)
+    free_slot(ep, slot)
 
 
 @step_kernel
 def to_pool(ep, model, slot: int, now: float) -> None:
     """Leave the ticket with nobody; abandon the oldest pooled ticket if the pool is full."""
     if ep.scalars[SC_POOL] >= model.params[P_POOL_CAP]:
-        abandon(ep, model, _oldest_pooled(ep), now)
+        oldest = _oldest(ep.tickets, ep.pool, int(ep.scalars[SC_POOL]), TK_QUEUED_AT)
+        abandon(ep, model, oldest, now)
     ep.tickets[slot, TK_SERVER] = NOBODY
     ep.tickets[slot, TK_QUEUED_AT] = now
     pooled = int(ep.scalars[SC_POOL])
     ep.pool[pooled] = slot
-    hold(ep, ep.servers.shape[0], pooled, slot, ep.tickets[slot, TK_PRIORITY])
+    hold(ep, ep.servers.shape[0], pooled, slot)
     ep.scalars[SC_POOL] = pooled + 1
 
 
