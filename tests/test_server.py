@@ -17,12 +17,18 @@ from pydantic import ValidationError
 
 from helixdesk.server.app import build_app
 from helixdesk.server.environment import EpisodeStateError, HelixDeskEnvironment
-from helixdesk.server.models import HelixDeskAction, ResetOptions
+from helixdesk.server.models import (
+    HelixDeskAction,
+    HelixDeskObservation,
+    HelixDeskState,
+    ResetOptions,
+)
 from helixdesk.server.sessions import SessionLimits, SessionNotFound, SessionStore, StoreFull
 from helixdesk.spaces import ACTION_DIMS
 from tests.live_server import scripted_action, serve
 
 ROOT = Path(__file__).resolve().parents[1]
+PLAIN_JSON_TYPES = {str, int, float, bool, type(None)}
 GOOD = {"classification": "query", "priority": "normal", "assignment": 0, "secondary": "none"}
 
 
@@ -160,6 +166,33 @@ def test_environment__vector_view_plays_the_same_episode_without_the_desk() -> N
         )
     assert lean.grade() == full.grade()
     assert lean.state.queue == full.state.queue
+
+
+def _plain_json_values(data: object) -> Iterator[object]:
+    if isinstance(data, dict):
+        assert all(type(key) is str for key in data)
+        data = list(data.values())
+    if isinstance(data, list):
+        for item in data:
+            yield from _plain_json_values(item)
+    else:
+        yield data
+
+
+@pytest.mark.parametrize("view", ["full", "vector"])
+def test_environment__observations_are_valid_models(view: str) -> None:
+    """Observations are built without validation (model_construct), so validate them here:
+    every field present, every value of its declared type, strictly, and plain JSON."""
+    env = HelixDeskEnvironment()
+    observations = [env.reset(seed=6, task="expert", view=view)]
+    while not observations[-1].done:
+        step = len(observations) - 1
+        observations.append(env.step(HelixDeskAction.model_validate(scripted_action(step))))
+    for obs in observations:
+        data = obs.model_dump()
+        assert HelixDeskObservation.model_validate(data, strict=True) == obs
+        assert {type(value) for value in _plain_json_values(data)} <= PLAIN_JSON_TYPES
+    assert HelixDeskState.model_validate(env.state.model_dump(), strict=True) == env.state
 
 
 def test_environment__view_is_chosen_at_each_reset() -> None:

@@ -34,6 +34,7 @@ from fastapi import Body, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from helixdesk.server.dashboard import add_dashboard
@@ -71,17 +72,21 @@ Store = SessionStore[HelixDeskEnvironment]
 T = TypeVar("T")
 
 
-def _reply(session_id: str, observation: HelixDeskObservation) -> EpisodeResponse:
+def _reply(session_id: str, observation: HelixDeskObservation) -> Response:
+    """The ``EpisodeResponse`` as JSON, serialised once: a returned model would be validated
+    and serialised again by FastAPI (a tenth of an HTTP step). The routes declare
+    ``response_model=EpisodeResponse``, so ``/docs`` and the schema still describe it."""
     data = serialize_observation(observation)
-    return EpisodeResponse(
+    reply = EpisodeResponse(
         session_id=session_id,
         observation=data["observation"],
         reward=data["reward"],
         done=data["done"],
     )
+    return Response(reply.model_dump_json(), media_type="application/json")
 
 
-def _reset(store: Store, request: ResetRequest) -> EpisodeResponse:
+def _reset(store: Store, request: ResetRequest) -> Response:
     options = request.model_dump(exclude={"session_id"})
     if request.session_id is not None:
         with store.use(request.session_id) as env:
@@ -140,15 +145,21 @@ def add_episode_routes(app: FastAPI, store: Store) -> None:
         "/reset",
         tags=["Episodes"],
         summary="Start an episode in a new (or the given) session",
+        response_model=EpisodeResponse,
         responses={503: error_response("Every session slot is taken; retry later")},
     )
-    def reset(request: Annotated[ResetRequest | None, Body()] = None) -> EpisodeResponse:
+    def reset(request: Annotated[ResetRequest | None, Body()] = None) -> Response:
         with http_errors():
             return _reset(store, request or ResetRequest())
 
-    @app.post("/step", tags=["Episodes"], summary="Triage the session's current email")
-    async def step(request: StepRequest) -> EpisodeResponse:
-        def triage(env: HelixDeskEnvironment) -> EpisodeResponse:
+    @app.post(
+        "/step",
+        tags=["Episodes"],
+        summary="Triage the session's current email",
+        response_model=EpisodeResponse,
+    )
+    async def step(request: StepRequest) -> Response:
+        def triage(env: HelixDeskEnvironment) -> Response:
             return _reply(request.session_id, env.step(request.action))
 
         with http_errors():

@@ -15,6 +15,8 @@ unfinished one) rather than scored against a scenario it was not played under.
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -41,6 +43,26 @@ class EpisodeStateError(RuntimeError):
     """The call does not fit the episode's state (not reset, already over, not gradable)."""
 
 
+@dataclass
+class _Bookkeeping:
+    """The fields of :class:`HelixDeskState` a step updates, kept as plain attributes.
+
+    ``HelixDeskState`` validates every assignment (openenv's ``State`` config), and five
+    validated assignments per step cost more than the simulator's step; the model is built
+    when ``state`` is read.
+    """
+
+    episode_id: str | None = None
+    step_count: int = 0
+    task: str | None = None
+    seed: int | None = None
+    done: bool = False
+    email_index: int = 0
+    emails_total: int = 0
+    sim_hours: float = 0.0
+    cumulative_reward: float = 0.0
+
+
 class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, HelixDeskState]):
     """One HelixDesk episode per instance; instances share nothing, so sessions run in parallel.
 
@@ -56,7 +78,7 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         self._task: str | None = None
         self._grade: Grade | None = None
         self._view: ViewMode = FULL_VIEW
-        self._state = HelixDeskState()
+        self._book = _Bookkeeping()
 
     def reset(
         self,
@@ -72,7 +94,7 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         obs, info = env.reset(seed=options.seed)
         self._grade = None
         self._view = options.view
-        self._state = HelixDeskState(
+        self._book = _Bookkeeping(
             episode_id=options.episode_id or uuid.uuid4().hex,
             task=options.task,
             seed=options.seed,
@@ -92,7 +114,7 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         codes = action.to_codes(env.config.env.n_employees)
         obs, reward, terminated, truncated, info = env.step(codes)
         self._advance(env, reward, done=terminated or truncated)
-        if self._state.done and self._task is not None:
+        if self._book.done and self._task is not None:
             self._grade = _grade(self._task, env)
         return self._observation(obs, info, reward=reward)
 
@@ -111,7 +133,9 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
 
     @property
     def state(self) -> HelixDeskState:
-        return self._state.model_copy()
+        """The episode's bookkeeping and the queue as the latest observation shows it."""
+        queue = queue_view(self._env) if self._env is not None else None
+        return HelixDeskState(**asdict(self._book), queue=queue)
 
     @property
     def simulator(self) -> HelixDeskEnv:
@@ -127,7 +151,7 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
     def grade(self) -> Grade:
         """The grade of the finished episode (``EpisodeStateError`` before the end or without
         a task)."""
-        if not self._state.done:
+        if not self._book.done:
             raise EpisodeStateError("the episode is not over yet: grade it after its last step")
         if self._grade is None:
             raise EpisodeStateError(
@@ -159,46 +183,54 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
     def _live_env(self) -> HelixDeskEnv:
         if self._env is None:
             raise EpisodeStateError("no episode yet: call reset first")
-        if self._state.done:
+        if self._book.done:
             raise EpisodeStateError("the episode is over: reset to start a new one")
         return self._env
 
     def _advance(self, env: HelixDeskEnv, reward: float, done: bool) -> None:
-        state = self._state
-        state.step_count += 1
-        state.cumulative_reward += reward
-        state.done = done
-        state.email_index = env.email_index
-        state.sim_hours = env.sim_hours
+        book = self._book
+        book.step_count += 1
+        book.cumulative_reward += reward
+        book.done = done
+        book.email_index = env.email_index
+        book.sim_hours = env.sim_hours
 
     def _observation(
         self, obs: np.ndarray, info: dict[str, Any], reward: float | None
     ) -> HelixDeskObservation:
-        """The observation now; the state keeps its queue so that ``GET /state`` shows it."""
+        """The observation now, built from values that already have the fields' types.
+
+        ``model_construct`` skips re-validating what the server itself computed (a quarter
+        of a vector-view step); ``tests/test_server.py`` validates played episodes'
+        observations against the model to keep that safe.
+        """
         env = self._env
         assert env is not None
         view = build_view(env) if self._view == FULL_VIEW else None
-        self._state.queue = view.queue if view is not None else queue_view(env)
-        return HelixDeskObservation(
+        n_employees = env.config.env.n_employees
+        return HelixDeskObservation.model_construct(
             desk=view,
             text=render_text(view) if view is not None else None,
             vector=obs.tolist(),
             action_mask=info["action_mask"].tolist(),
             reward_components=info["reward_components"],
             reward_raw=info["reward_raw"],
-            applied_action=_applied(info["applied_action"], env.config.env.n_employees),
+            applied_action=_applied(tuple(info["applied_action"].tolist()), n_employees),
             task=self._task,
             grade=self._grade,
             reward=reward,
-            done=self._state.done,
+            done=self._book.done,
+            metadata={},  # given: model_construct inspects a default factory's signature
         )
 
 
-def _applied(codes: np.ndarray, n_employees: int) -> HelixAction | None:
-    """The applied action by name; None at reset (where the env reports all -1)."""
-    if codes.min() < 0:
+@lru_cache(maxsize=1024)
+def _applied(codes: tuple[int, ...], n_employees: int) -> HelixAction | None:
+    """The applied action by name (None at reset, where the env reports all -1); HelixAction
+    is frozen, so one instance per distinct decision is shared."""
+    if min(codes) < 0:
         return None
-    return HelixAction.from_array(codes, n_employees)
+    return HelixAction.from_array(np.array(codes, dtype=np.int64), n_employees)
 
 
 def _grade(task_id: str, env: HelixDeskEnv) -> Grade:
