@@ -42,7 +42,10 @@ assert get_args(Secondary) == SECONDARY_ACTIONS
 assert get_args(Tier) == TIERS
 
 NO_ASSIGNMENT = "no_assignment"
-_EMPLOYEE = re.compile(r"employee_(0|[1-9][0-9]*)")
+# An employee index has at most 9 digits: no team comes near, and the bound lets absurd input
+# (``employee_`` and thousands of digits) be refused as such, cheaply.
+EMPLOYEE_INDEX_LIMIT = 10**9
+_EMPLOYEE = re.compile(r"employee_(0|[1-9][0-9]{0,8})")
 
 
 class _Frozen(BaseModel):
@@ -67,8 +70,11 @@ def _code_to_name(value: object, field: str, names: tuple[str, ...]) -> object:
 
 def _assignment_name(value: object) -> str:
     """Normalise an assignment (``employee_<i>``, ``no_assignment`` or an int ``i``)."""
-    allowed = f"'employee_<i>' (i >= 0), an integer i >= 0, or '{NO_ASSIGNMENT}'"
-    if _is_int(value) and value >= 0:
+    allowed = (
+        f"'employee_<i>' or an integer i, with 0 <= i < {EMPLOYEE_INDEX_LIMIT:_}, "
+        f"or '{NO_ASSIGNMENT}'"
+    )
+    if _is_int(value) and 0 <= value < EMPLOYEE_INDEX_LIMIT:
         return f"employee_{int(value)}"
     if isinstance(value, str) and (value == NO_ASSIGNMENT or _EMPLOYEE.fullmatch(value)):
         return value

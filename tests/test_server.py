@@ -22,6 +22,7 @@ from helixdesk.server.models import (
     HelixDeskObservation,
     HelixDeskState,
     ResetOptions,
+    _normalised_choice,
 )
 from helixdesk.server.sessions import SessionLimits, SessionNotFound, SessionStore, StoreFull
 from helixdesk.spaces import ACTION_DIMS
@@ -84,6 +85,18 @@ def test_action__invalid_values_name_the_field_and_the_choices(
     (error,) = caught.value.errors()
     assert error["loc"] == (field,)
     assert allowed in error["msg"]
+
+
+def test_action__absurd_employee_index_is_refused_and_not_cached() -> None:
+    """A 64 KiB body can carry ``employee_`` and thousands of digits (or a huge integer):
+    refused as a choice, with the allowed range, and not kept in the choice cache."""
+    before = _normalised_choice.cache_info().currsize
+    for assignment in ("employee_" + "9" * 5000, 10**4000, "employee_1000000000", 10**9):
+        with pytest.raises(ValidationError, match="0 <= i < 1_000_000_000"):
+            HelixDeskAction.model_validate({**GOOD, "assignment": assignment})
+    assert _normalised_choice.cache_info().currsize == before
+    largest = HelixDeskAction.model_validate({**GOOD, "assignment": 10**9 - 1})
+    assert largest.assignment == "employee_999999999"
 
 
 def test_action__schema_offers_names_and_codes() -> None:
