@@ -5,10 +5,6 @@ the email text), never ground truth. Counts are recovered exactly from the norma
 observation (each is a count divided by the capacity that bounds it). ``render_text`` turns
 a view into the plain-text block used in LLM prompts; the OpenEnv server sends the same view
 as structured fields.
-
-Views are built with ``model_construct``: every value already has its field's type, and
-validating them again was a third of a server step. ``tests/test_server.py`` validates
-the views of played episodes against the models, so a value of the wrong type fails there.
 """
 
 from __future__ import annotations
@@ -93,7 +89,7 @@ def _email(env: HelixDeskEnv, mask: list[bool]) -> EmailView | None:
     text = env.email_text()
     obs, start = env.last_observation, env.layout.groups["current_email"].start
     nvec = action_nvec(env.config)
-    return EmailView.model_construct(
+    return EmailView(
         sender=text.sender,
         subject=text.subject,
         body=text.body,
@@ -111,7 +107,7 @@ def queue_view(env: HelixDeskEnv) -> QueueView:
     groups, obs, cfg = env.layout.groups, env.last_observation, env.config.env
     queue, sla = obs[groups["queue_state"]], obs[groups["sla_state"]]
     team_capacity = cfg.n_employees * cfg.employee_capacity
-    return QueueView.model_construct(
+    return QueueView(
         by_priority={
             p: round(float(v) * team_capacity) for p, v in zip(PRIORITIES, queue[:4], strict=True)
         },
@@ -128,7 +124,7 @@ def _team(env: HelixDeskEnv) -> list[EmployeeView]:
     team = env.last_observation[env.layout.groups["team_state"]]
     categories = cfg.email_gen.categories
     return [
-        EmployeeView.model_construct(
+        EmployeeView(
             name=f"employee_{e}",
             open_tickets=round(float(team[2 * e]) * cfg.env.employee_capacity),
             capacity=cfg.env.employee_capacity,
@@ -147,7 +143,7 @@ def build_view(env: HelixDeskEnv) -> DeskView:
         c: round(float(v), 3) for c, v in zip(env.config.email_gen.categories, trend, strict=True)
     }
     names = action_dim_names(env.config)
-    return DeskView.model_construct(
+    return DeskView(
         email_index=env.email_index,
         emails_total=env.config.env.episode_emails,
         clock=_clock(env.tape.start_hour + env.sim_hours),
