@@ -74,8 +74,8 @@ T = TypeVar("T")
 
 def _reply(session_id: str, observation: HelixDeskObservation) -> Response:
     """The ``EpisodeResponse`` as JSON, serialised once: a returned model would be validated
-    and serialised again by FastAPI (a tenth of an HTTP step). The routes declare
-    ``response_model=EpisodeResponse``, so ``/docs`` and the schema still describe it."""
+    and serialised again by FastAPI. The routes declare ``response_model=EpisodeResponse``,
+    so ``/docs`` and the schema still describe it."""
     data = serialize_observation(observation)
     reply = EpisodeResponse(
         session_id=session_id,

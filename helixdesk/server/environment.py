@@ -48,8 +48,8 @@ class _Bookkeeping:
     """The fields of :class:`HelixDeskState` a step updates, kept as plain attributes.
 
     ``HelixDeskState`` validates every assignment (openenv's ``State`` config), and five
-    validated assignments per step cost more than the simulator's step; the model is built
-    when ``state`` is read.
+    validated assignments per step cost nearly as much as the simulator's step; the model is
+    built when ``state`` is read.
     """
 
     episode_id: str | None = None

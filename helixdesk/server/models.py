@@ -110,10 +110,11 @@ def _normalised(field: str, value: object) -> str:
 def _normalised_choice(field: str, value: str | int) -> str:
     """``_validated_choice`` remembered for the few names and codes clients send.
 
-    Validating builds a whole HelixAction (~10 µs); four of them were a fifth of a server
-    step. Only plain str and int values are remembered (bool and float hash like ints).
-    Refused values are not remembered, and valid ones are short (an employee index has at
-    most 9 digits), so the cache stays small whatever clients send.
+    Validating builds a whole HelixAction, and four of them were most of the cost of
+    parsing an action (parsing a step message went from ~54 to ~20 µs). Only plain str and
+    int values are remembered (bool and float hash like ints). Refused values are not
+    remembered, and valid ones are short (an employee index has at most 9 digits), so the
+    cache stays small whatever clients send.
     """
     return _validated_choice(field, value)
 
