@@ -45,7 +45,7 @@ class EpisodeStateError(RuntimeError):
 
 @dataclass
 class _Bookkeeping:
-    """The fields of :class:`HelixDeskState` a step updates, kept as plain attributes.
+    """The fields of :class:`HelixDeskState` but the queue, kept as plain attributes.
 
     ``HelixDeskState`` validates every assignment (openenv's ``State`` config), and five
     validated assignments per step cost nearly as much as the simulator's step; the model is
