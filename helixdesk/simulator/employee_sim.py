@@ -32,7 +32,7 @@ from helixdesk.simulator.email_gen import (
     TRUE_REVIEW,
 )
 from helixdesk.simulator.events import KB_LEARNED, REOPENED, RESOLVED, emit
-from helixdesk.simulator.jit import step_kernel
+from helixdesk.simulator.jit import inlined_step_kernel, step_kernel
 from helixdesk.simulator.state import (
     HS_PRIORITY,
     HS_QUEUED_AT,
@@ -138,7 +138,7 @@ def start_next(ep, model, server: int, now: float) -> None:
     ep.tickets[slot, TK_RUSHED] = 1.0 if overload > 0.0 else 0.0
 
 
-@step_kernel
+@inlined_step_kernel
 def enqueue(ep, model, server: int, slot: int, now: float) -> None:
     ep.tickets[slot, TK_SERVER] = server
     ep.tickets[slot, TK_QUEUED_AT] = now
@@ -150,7 +150,7 @@ def enqueue(ep, model, server: int, slot: int, now: float) -> None:
         start_next(ep, model, server, now)
 
 
-@step_kernel
+@inlined_step_kernel
 def place(ep, model, server: int, slot: int, now: float) -> bool:
     """Queue with ``server`` if it has room, else leave with nobody. True when queued."""
     if server >= 0 and ep.servers[server, SV_QLEN] < capacity(model, server):
@@ -215,7 +215,7 @@ def _leave_queue(ep, server: int, slot: int) -> None:
     ep.servers[server, SV_QLEN] = drop_held(ep, server, ep.queues[server], queued, slot)
 
 
-@step_kernel
+@inlined_step_kernel
 def complete(ep, model, server: int, now: float) -> None:
     """The server finishes its current ticket at ``now``."""
     slot = int(ep.servers[server, SV_CURRENT])
@@ -254,7 +254,7 @@ def complete(ep, model, server: int, now: float) -> None:
     start_next(ep, model, server, now)
 
 
-@step_kernel
+@inlined_step_kernel
 def reopen(ep, model, slot: int, now: float) -> None:
     """The customer writes back: the ticket returns to its last server with half its work."""
     ep.tickets[slot, TK_STATUS] = OPEN

@@ -41,7 +41,7 @@ from helixdesk.simulator.events import (
     TRIAGED,
     emit,
 )
-from helixdesk.simulator.jit import parallel_step_kernel, step_kernel
+from helixdesk.simulator.jit import inlined_step_kernel, parallel_step_kernel, step_kernel
 from helixdesk.simulator.observation import encode
 from helixdesk.simulator.state import (
     HS_DEADLINE,
@@ -164,7 +164,7 @@ def _auto_reply(ep, email: int, now: float) -> bool:
     return success
 
 
-@step_kernel
+@inlined_step_kernel
 def triage(ep, model, action: np.ndarray) -> None:
     """Apply the agent's decision (already through the flag-for-review rule) to the email."""
     email, now = int(ep.scalars[SC_EMAIL]), ep.scalars[SC_TIME]
@@ -190,7 +190,7 @@ def triage(ep, model, action: np.ndarray) -> None:
         emit(ep, BOUNCED, now, email, server, 0.0, 0.0, 0.0)
 
 
-@step_kernel
+@inlined_step_kernel
 def _next_happening(ep) -> tuple[float, int, int]:
     """Earliest (time, server, slot) among service completions and reopens."""
     when, server, slot = np.inf, -1, -1
@@ -204,7 +204,7 @@ def _next_happening(ep) -> tuple[float, int, int]:
     return when, server, slot
 
 
-@step_kernel
+@inlined_step_kernel
 def advance(ep, model, until: float) -> None:
     """Run the team until ``until``: completions and reopens in time order, then deadlines."""
     while True:
@@ -219,7 +219,7 @@ def advance(ep, model, until: float) -> None:
     ep.scalars[SC_TIME] = until
 
 
-@step_kernel
+@inlined_step_kernel
 def _arrive(ep, model, email: int) -> None:
     now = ep.emails[email, E_ARRIVAL]
     advance(ep, model, now)
@@ -333,7 +333,7 @@ def _write_mask(ep, model, mask: np.ndarray) -> None:
         mask[8 + n_employees + AUTO_REPLY] = knowledge_base.has_answer(ep, category, topic)
 
 
-@step_kernel
+@inlined_step_kernel
 def _apply_flag_rule(action: np.ndarray, applied: np.ndarray, n_employees: int) -> None:
     for i in range(action.shape[0]):  # a loop: array-to-array copies need numba's runtime
         applied[i] = action[i]

@@ -6,6 +6,16 @@ their caller owns, and without the runtime numba emits no reference-count update
 array views and bundles they pass to each other. Dropping those updates cut the kernel's time
 per step by about two thirds (``docs/performance.md``).
 
+*Inlined step kernels* are step kernels that numba pastes into their callers
+(``inline="always"``). Numba passes a bundle of arrays to a compiled function as its
+flattened fields, so every call of a kernel taking an ``Episode`` and a ``Model`` copied about
+170 machine words onto the stack. The functions a step calls once or in its clock loop
+(``triage``, ``advance``, ``complete``, ``encode`` …) are inlined, which leaves one such call
+per step (``_step_episode``) and made the kernel about a fifth faster at 4096 episodes
+(``docs/performance.md``). Small helpers need no mark: LLVM inlines them anyway. Marking
+every kernel made numba's compile time explode (over ten minutes), so the mark stays on the
+hot ones with one or two call sites.
+
 *Tape builders* draw an episode's tape at reset. They allocate small scratch arrays, so they
 keep the runtime.
 
@@ -27,6 +37,7 @@ _WITHOUT_RUNTIME: dict[str, Any] = {"_nrt": False}
 _WITH_RUNTIME: dict[str, Any] = {"_nrt": True}
 
 step_kernel = njit(cache=True, **_WITHOUT_RUNTIME)
+inlined_step_kernel = njit(cache=True, inline="always", **_WITHOUT_RUNTIME)
 parallel_step_kernel = njit(cache=True, parallel=True, **_WITHOUT_RUNTIME)
 tape_builder = njit(cache=True, **_WITH_RUNTIME)
 parallel_tape_builder = njit(cache=True, parallel=True, **_WITH_RUNTIME)

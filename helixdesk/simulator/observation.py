@@ -16,7 +16,7 @@ from helixdesk.simulator.email_gen import (
     E_SENTIMENT,
     E_TIER,
 )
-from helixdesk.simulator.jit import step_kernel
+from helixdesk.simulator.jit import inlined_step_kernel, step_kernel
 from helixdesk.simulator.state import (
     HS_CRITICAL,
     HS_DEADLINE,
@@ -55,7 +55,7 @@ def _email(ep, model, out: np.ndarray, email: int, start: int) -> None:
         out[start + 5 + i] = model.codes[code, i]
 
 
-@step_kernel
+@inlined_step_kernel
 def _queues_and_sla(ep, model, out: np.ndarray) -> None:
     """Queue counts by priority (accumulated in ``out``, then normalised) and SLA state,
     from the held tickets' facts: every server's queue, then the pool."""
@@ -91,7 +91,7 @@ def _queues_and_sla(ep, model, out: np.ndarray) -> None:
     out[s + 3] = critical_overdue
 
 
-@step_kernel
+@inlined_step_kernel
 def encode(ep, model, out: np.ndarray) -> None:
     """Write the observation of the email now awaiting triage into ``out``."""
     email = int(ep.scalars[SC_EMAIL])

@@ -21,7 +21,7 @@ from helixdesk.rewards import MISSED_DEADLINE
 from helixdesk.simulator.email_gen import E_SEVERITY, E_WORK
 from helixdesk.simulator.events import ABANDONED, emit
 from helixdesk.simulator.events import MISSED_DEADLINE as EV_MISSED
-from helixdesk.simulator.jit import step_kernel
+from helixdesk.simulator.jit import inlined_step_kernel, step_kernel
 from helixdesk.simulator.state import (
     FREE,
     HS_COLUMNS,
@@ -214,7 +214,7 @@ def _sweep_pool(ep, model, now: float) -> float:
     return upcoming
 
 
-@step_kernel
+@inlined_step_kernel
 def sweep_deadlines(ep, model, now: float) -> None:
     """Fire missed deadlines up to ``now``; pooled tickets past theirs are abandoned."""
     if ep.scalars[SC_NEXT_DEADLINE] > now:
