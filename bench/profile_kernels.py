@@ -9,8 +9,9 @@ The script compiles the kernels afresh (into a temporary cache folder: kernels l
 numba's cache carry no symbol table), writes ``/tmp/perf-PID.map`` so that ``perf`` can name
 them, then steps a batch of episodes with random actions for ``--seconds``. Every
 ``episode_emails - 20`` steps it restores a snapshot taken 20 steps into the episodes, so it
-times mid-episode steps only. Functions LLVM inlined show up inside their callers. Figures
-quoted in docs/performance.md.
+times mid-episode steps only. Inlined functions (small helpers by LLVM, the hot step
+functions by numba's ``inline="always"``) show up inside their callers, most of a step inside
+``engine._step_episode``. Figures quoted in docs/performance.md.
 """
 
 from __future__ import annotations

@@ -42,4 +42,4 @@ def test_kernel_profile_script_names_the_compiled_functions_for_perf() -> None:
     perf_map = Path(f"/tmp/perf-{process.pid}.map")
     names = perf_map.read_text()
     perf_map.unlink()
-    assert "engine19step_batch_parallel" in names and "observation6encode" in names
+    assert "engine19step_batch_parallel" in names and "engine13_step_episode" in names
