@@ -5,6 +5,7 @@ Usage::
     python bench/load.py                                   # 64 WS + 64 HTTP sessions, 20 s
     python bench/load.py --ws 4 --http 4 --seconds 3 --single-seconds 1 --json out.json
     python bench/load.py --view vector                     # sessions reset with view=vector
+    python bench/load.py --ceiling                         # and the machine's ceiling
 
 Starts the server (uvicorn, one worker, options as in the container) in a subprocess on a
 free loopback port, and talks to nothing else. Two phases, each bounded in time:
@@ -25,6 +26,12 @@ done) into one digest per episode. After the run every episode is replayed in pr
 state, or lost a step, would not. Reports steps/s, step latency (p50, p99), errors and
 mismatches, and the CPU time the server and this client used; ``--json PATH`` writes the
 same. Exits 1 on any error or mismatch.
+
+``--ceiling`` then runs the same phases, with the same client, against
+``bench/ceiling_app.py``: a bare ASGI app on the same uvicorn that parses each request and
+answers with a fixed reply of a real one's size. No server can do less, so its figures are
+the most this machine and this client allow, the yardstick for HelixDesk's (on a 2-core
+machine the client and the server share the cores).
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +63,9 @@ from helixdesk.server.openenv_api import serialize_observation
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 TASKS: tuple[str | None, ...] = (None, "easy", "medium", "hard", "expert")
+PHASES = ("single", "single_vector", "concurrent")
+HELIXDESK_APP = ("helixdesk.server.app:app",)
+CEILING_APP = ("ceiling_app:app", "--app-dir", str(ROOT / "bench"))
 SEEDS_PER_SESSION = 100_000
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
@@ -281,11 +291,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(max_sessions: int) -> Iterator[Server]:
-    """``uvicorn helixdesk.server.app:app`` on a free loopback port, in a subprocess."""
+def running_server(max_sessions: int, app: Sequence[str] = HELIXDESK_APP) -> Iterator[Server]:
+    """``uvicorn`` serving ``app`` on a free loopback port, in a subprocess."""
     port = free_port()
     env = {**os.environ, "HELIXDESK_MAX_SESSIONS": str(max_sessions)}
-    command = [sys.executable, "-m", "uvicorn", "helixdesk.server.app:app"]
+    command = [sys.executable, "-m", "uvicorn", *app]
     command += ["--host", HOST, "--port", str(port), "--log-level", "warning"]
     command += ["--ws-per-message-deflate", "false"]  # as the container runs it
     with tempfile.TemporaryFile() as log:
@@ -440,6 +450,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="full",
         help="the concurrent sessions' reset view (default full)",
     )
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="then run the same phases against bench/ceiling_app.py, a server that does no work",
+    )
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
     if min(args.ws, args.http) < 0 or args.ws + args.http < 1 or args.seconds <= 0:
@@ -449,22 +464,48 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def measure(args: argparse.Namespace, report: dict[str, Any]) -> list[SessionResult]:
-    """Start the server, run the phases into ``report``; returns every session's result."""
+def run_phases(
+    server: Server, args: argparse.Namespace, report: dict[str, Any]
+) -> list[SessionResult]:
+    """The single-client phases (unless ``--single-seconds 0``), then the concurrent one."""
     results: list[SessionResult] = []
+    if args.single_seconds > 0:
+        for view, key in (("full", "single"), ("vector", "single_vector")):
+            single, report[key] = phase(server, 1, 0, args.single_seconds, 0.0, view)
+            results += single
+    concurrent, report["concurrent"] = phase(
+        server, args.ws, args.http, args.seconds, args.think_ms / 1000, args.view
+    )
+    return results + concurrent
+
+
+def measure(args: argparse.Namespace, report: dict[str, Any]) -> list[SessionResult]:
+    """Start the server, run the phases into ``report``; returns every session's result.
+
+    With ``--ceiling``, then the same phases against ``bench/ceiling_app.py`` into
+    ``report["ceiling"]`` (their results are not returned: its replies are fixed)."""
     with running_server(max_sessions=max(args.ws, args.http, len(TASKS))) as server:
         warm_up(server)
-        if args.single_seconds > 0:
-            for view, key in (("full", "single"), ("vector", "single_vector")):
-                single, report[key] = phase(server, 1, 0, args.single_seconds, 0.0, view)
-                results += single
-        concurrent, report["concurrent"] = phase(
-            server, args.ws, args.http, args.seconds, args.think_ms / 1000, args.view
-        )
-        results += concurrent
+        results = run_phases(server, args, report)
         if any(r.errors for r in results):
             report["server_log"] = server.output()[-3000:]
+    if args.ceiling:
+        with running_server(max_sessions=1, app=CEILING_APP) as ceiling:
+            report["ceiling"] = {}
+            run_phases(ceiling, args, report["ceiling"])
     return results
+
+
+def print_report(args: argparse.Namespace, report: dict[str, Any], prefix: str = "") -> None:
+    if "single" in report:
+        print_phase(f"{prefix}single WebSocket client, full view", report["single"])
+        print_phase(f"{prefix}single WebSocket client, view=vector", report["single_vector"])
+    sessions = f"{args.ws} WS + {args.http} HTTP sessions, view={args.view}"
+    print_phase(prefix + sessions, report["concurrent"])
+
+
+def phase_errors(report: dict[str, Any]) -> int:
+    return sum(report[p]["all"]["errors"] for p in PHASES if p in report)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -482,10 +523,9 @@ def main(argv: list[str] | None = None) -> int:
         "mismatched": found[:10],
         "seconds": round(time.perf_counter() - start, 2),
     }
-    if "single" in report:
-        print_phase("single WebSocket client, full view", report["single"])
-        print_phase("single WebSocket client, view=vector", report["single_vector"])
-    print_phase(f"{args.ws} WS + {args.http} HTTP sessions, view={args.view}", report["concurrent"])
+    print_report(args, report)
+    if "ceiling" in report:
+        print_report(args, report["ceiling"], prefix="ceiling (a server that does no work): ")
     check = report["check"]
     print(
         f"isolation check: {check['episodes']} episodes replayed in process, "
@@ -495,8 +535,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server log (tail):\n{report['server_log']}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    phases = ("single", "single_vector", "concurrent")
-    errors = sum(report[p]["all"]["errors"] for p in phases if p in report)
+    errors = phase_errors(report) + phase_errors(report.get("ceiling", {}))
     return 1 if errors or found else 0
 
 

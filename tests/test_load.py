@@ -1,4 +1,5 @@
-"""``bench/load.py`` run small: concurrent WS and HTTP sessions, no errors, no mismatches."""
+"""``bench/load.py`` run small: concurrent WS and HTTP sessions, no errors, no mismatches;
+the same phases against the do-nothing ceiling server."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_load__small_run_has_no_errors_and_every_trajectory_matches(tmp_path: Path) -> None:
     out = tmp_path / "load.json"
     command = [sys.executable, "bench/load.py", "--ws", "4", "--http", "4", "--seconds", "3"]
-    command += ["--single-seconds", "1", "--json", str(out)]
+    command += ["--single-seconds", "1", "--ceiling", "--json", str(out)]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     print(run.stdout)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -29,3 +30,8 @@ def test_load__small_run_has_no_errors_and_every_trajectory_matches(tmp_path: Pa
     assert concurrent["ws"]["steps"] > 0 and concurrent["http"]["steps"] > 0
     assert report["check"]["mismatches"] == 0
     assert report["check"]["episodes"] >= 8
+    ceiling = report["ceiling"]
+    for phase in ("single", "single_vector", "concurrent"):
+        assert ceiling[phase]["all"]["errors"] == 0
+        assert ceiling[phase]["all"]["steps"] > 0
+    assert ceiling["concurrent"]["http"]["sessions"] == 4
