@@ -1,12 +1,13 @@
 """A server that does no work: the yardstick ``bench/load.py --ceiling`` measures against.
 
-A bare ASGI app (no FastAPI, no openenv, no simulator) served by the same uvicorn as the real
-server. It speaks just enough of HelixDesk's protocol for ``bench/load.py``'s clients: every
-``/ws`` message and every ``POST`` is parsed as JSON and answered with a fixed reply the size
-of a real one (an observation of seed 0 in the session's view, never ``done``). Whatever
-rate and latency the load client reaches against it is the most this machine, this uvicorn
-and this client allow; HelixDesk's figures are read against it, as the vector env's are read
-against CartPole's.
+A bare ASGI app served by the same uvicorn as the real server; per request it runs no
+FastAPI, no openenv and no simulator (it builds its replies once, at import). It speaks just
+enough of HelixDesk's protocol for ``bench/load.py``'s clients: every ``/ws`` message and
+every ``POST`` is parsed as JSON and answered with a fixed reply the size of a real one (an
+observation of seed 0 in the session's view, never ``done``). Whatever rate and latency the
+load client reaches against it is the most this machine, this uvicorn and this client
+allow; HelixDesk's figures are read against it, as the vector env's are read against
+CartPole's.
 
 The HTTP session id names the view (``ceiling-full`` or ``ceiling-vector``), so steps, which
 carry only the id, get a reply of the size their session's reset asked for.

@@ -8,10 +8,10 @@ Usage::
 
 Measures CartPole-v1 via ``gym.make`` (random actions) as the yardstick, the HelixDesk single
 env via ``gym.make`` (random actions), the native vector env via ``gym.make_vec`` at several
-batch sizes (env-steps/s with random actions, over whole episodes after one of warm-up,
-autoresets included), the per-step time of a
-20 000-email episode relative to the default 100-email one (flatness: state must stay
-bounded), ``import helixdesk`` time in a fresh interpreter, and the process's peak RSS.
+batch sizes (env-steps/s with random actions over whole episodes, after one of warm-up,
+autoresets included), the per-step time of a 20 000-email episode relative to the default
+100-email one (flatness: state must stay bounded), ``import helixdesk`` time in a fresh
+interpreter, and the process's peak RSS.
 """
 
 from __future__ import annotations
