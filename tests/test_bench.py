@@ -33,8 +33,10 @@ def test_bench_quick__runs_and_writes_every_figure(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_kernel_profile_script_names_the_compiled_functions_for_perf() -> None:
+    # 8 envs run the serial kernels, which compile in about two thirds of the parallel ones'
+    # time; the symbol map is written the same way for both.
     command = [
-        sys.executable, str(ROOT / "bench" / "profile_kernels.py"), "--envs", "64",
+        sys.executable, str(ROOT / "bench" / "profile_kernels.py"), "--envs", "8",
         "--seconds", "0.2",
     ]  # fmt: skip
     with subprocess.Popen(command, stdout=subprocess.DEVNULL) as process:
@@ -42,7 +44,7 @@ def test_kernel_profile_script_names_the_compiled_functions_for_perf() -> None:
     perf_map = Path(f"/tmp/perf-{process.pid}.map")
     names = perf_map.read_text()
     perf_map.unlink()
-    assert "engine19step_batch_parallel" in names and "engine13_step_episode" in names
+    assert "engine10step_batch" in names and "engine13_step_episode" in names
 
 
 @pytest.mark.slow
