@@ -30,7 +30,6 @@ import numpy as np
 
 from helixdesk.config import load_config
 from helixdesk.simulator.batch import BatchSimulator
-from helixdesk.simulator.engine import step_batch, step_batch_parallel
 
 
 def _float32(*names: str) -> Callable[[BatchSimulator], None]:
@@ -65,28 +64,26 @@ def build(variant: str, batch: int) -> BatchSimulator:
     sim = BatchSimulator(load_config(None), batch)
     sim.reset(np.arange(batch), [np.random.default_rng(i) for i in range(batch)])
     VARIANTS[variant](sim)
-    sim._arrays = sim.state.as_tuple()  # the kernels' view of the (replaced) arrays
+    sim._arrays = sim.state.as_tuple()  # BatchSimulator.step's view of the replaced arrays
     return sim
 
 
 def measure(args: argparse.Namespace) -> dict[str, list[float]]:
     """Nanoseconds per env-step of each variant, one figure per repetition."""
-    kernel = step_batch_parallel if args.batch >= BatchSimulator.PARALLEL_FROM else step_batch
     sims = {variant: build(variant, args.batch) for variant in args.variants}
     actions = np.random.default_rng(0).integers(0, [3, 4, 6, 3], size=(64, args.batch, 4))
-    active = np.ones(args.batch, dtype=np.bool_)
 
     def run(sim: BatchSimulator, steps: int) -> None:
         for i in range(steps):
-            kernel(sim._arrays, sim.emails, sim.model, actions[i % 64], active, sim.out)
+            sim.step(actions[i % len(actions)])
 
     for sim in sims.values():
         run(sim, WARM_UP_STEPS)
-    snapshots = {v: [a.copy() for a in sim._arrays] for v, sim in sims.items()}
+    snapshots = {v: [a.copy() for a in sim.state.as_tuple()] for v, sim in sims.items()}
     times: dict[str, list[float]] = {variant: [] for variant in sims}
     for _ in range(args.repetitions):
         for variant, sim in sims.items():
-            for array, saved in zip(sim._arrays, snapshots[variant], strict=True):
+            for array, saved in zip(sim.state.as_tuple(), snapshots[variant], strict=True):
                 array[...] = saved
             start = time.perf_counter()
             run(sim, args.steps)
