@@ -13,7 +13,13 @@ separate processes differ by up to 2× on a shared machine, which hides effects 
 
 Variants: ``float64`` (as shipped), ``float32_held`` (held-ticket records in float32),
 ``float32_tables`` (held records, ticket table and email tape in float32: about half the
-bytes a step reads), ``huge_pages`` (every array copied, so that numpy advises 2 MB pages).
+bytes a step reads), ``huge_pages`` (every array copied, so that numpy advises 2 MB pages),
+and ``tiled``: the shipped layout and kernel, stepped tile by tile. The vector env steps
+every episode once before any episode steps again, so at B = 4096 each step brings the whole
+batch's state in from memory; ``tiled`` runs all ``--steps`` steps of ``--tile`` episodes
+(default 128, whose state fits in the L3 cache) before it moves to the next tile. That is the
+same work with the same result (checked: its final state must equal ``float64``'s), so its
+time is what the kernel costs with no memory stalls, the bound on any layout change.
 A float32 variant's first use compiles the kernels for its dtypes (a minute or two, cached).
 It measures what a layout would buy; the float32 variants' trajectories differ from the
 shipped float64 ones in the last bits.
@@ -51,19 +57,49 @@ def _huge_pages(sim: BatchSimulator) -> None:
     sim.emails = sim.emails.copy()
 
 
-VARIANTS: dict[str, Callable[[BatchSimulator], None]] = {
-    "float64": lambda sim: None,
+def _unchanged(sim: BatchSimulator) -> None:
+    pass
+
+
+LAYOUTS: dict[str, Callable[[BatchSimulator], None]] = {
+    "float64": _unchanged,
     "float32_held": _float32("held"),
     "float32_tables": _float32("held", "tickets", "emails"),
     "huge_pages": _huge_pages,
+    "tiled": _unchanged,
 }
+VARIANTS = list(LAYOUTS)
 WARM_UP_STEPS = 30
+
+
+def step_major(sim: BatchSimulator, actions: np.ndarray) -> None:
+    """One ``sim.step`` per row of ``actions``: every episode steps once, then again."""
+    for step_actions in actions:
+        sim.step(step_actions)
+
+
+def tile_major(tile: int) -> Callable[[BatchSimulator, np.ndarray], None]:
+    """Every step of ``actions`` for ``tile`` episodes, then the next ``tile`` episodes."""
+
+    def run(sim: BatchSimulator, actions: np.ndarray) -> None:
+        batch = len(sim.emails)
+        for start in range(0, batch, tile):
+            rows = slice(start, start + tile)
+            # BatchSimulator.step's kernel on views of the tile's rows: leading-axis slices of
+            # C-ordered arrays keep their numba type, so nothing is compiled again.
+            arrays = tuple(array[rows] for array in sim._arrays)
+            emails, everyone = sim.emails[rows], sim._all[rows]
+            out = type(sim.out)(*(field[rows] for field in sim.out))
+            for step_actions in actions:
+                sim._step(arrays, emails, sim.model, step_actions[rows], everyone, out)
+
+    return run
 
 
 def build(variant: str, batch: int) -> BatchSimulator:
     sim = BatchSimulator(load_config(None), batch)
     sim.reset(np.arange(batch), [np.random.default_rng(i) for i in range(batch)])
-    VARIANTS[variant](sim)
+    LAYOUTS[variant](sim)
     sim._arrays = sim.state.as_tuple()  # BatchSimulator.step's view of the replaced arrays
     return sim
 
@@ -71,14 +107,12 @@ def build(variant: str, batch: int) -> BatchSimulator:
 def measure(args: argparse.Namespace) -> dict[str, list[float]]:
     """Nanoseconds per env-step of each variant, one figure per repetition."""
     sims = {variant: build(variant, args.batch) for variant in args.variants}
-    actions = np.random.default_rng(0).integers(0, [3, 4, 6, 3], size=(64, args.batch, 4))
-
-    def run(sim: BatchSimulator, steps: int) -> None:
-        for i in range(steps):
-            sim.step(actions[i % len(actions)])
-
+    size = (WARM_UP_STEPS + args.steps, args.batch, 4)
+    actions = np.random.default_rng(0).integers(0, [3, 4, 6, 3], size=size)
+    warm_up, timed = actions[:WARM_UP_STEPS], actions[WARM_UP_STEPS:]
+    runners = {v: tile_major(args.tile) if v == "tiled" else step_major for v in sims}
     for sim in sims.values():
-        run(sim, WARM_UP_STEPS)
+        step_major(sim, warm_up)
     snapshots = {v: [a.copy() for a in sim.state.as_tuple()] for v, sim in sims.items()}
     times: dict[str, list[float]] = {variant: [] for variant in sims}
     for _ in range(args.repetitions):
@@ -86,10 +120,20 @@ def measure(args: argparse.Namespace) -> dict[str, list[float]]:
             for array, saved in zip(sim.state.as_tuple(), snapshots[variant], strict=True):
                 array[...] = saved
             start = time.perf_counter()
-            run(sim, args.steps)
+            runners[variant](sim, timed)
             elapsed = time.perf_counter() - start
             times[variant].append(elapsed / args.steps / args.batch * 1e9)
+    if "tiled" in sims and "float64" in sims:
+        _check_same_result(sims["tiled"], sims["float64"])
     return times
+
+
+def _check_same_result(tiled: BatchSimulator, shipped: BatchSimulator) -> None:
+    """Stepping tile by tile must be a reordering of the same work, not different work."""
+    pairs = [*zip(tiled.state.as_tuple(), shipped.state.as_tuple(), strict=True)]
+    pairs += [*zip(tiled.out, shipped.out, strict=True)]
+    if not all(np.array_equal(a, b) for a, b in pairs):
+        raise AssertionError("the tiled run ended in a different state from the float64 run")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=4096)
     parser.add_argument("--steps", type=int, default=40, help="steps per timed repetition")
     parser.add_argument("--repetitions", type=int, default=12)
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=VARIANTS)
+    parser.add_argument("--tile", type=int, default=128, help="episodes per tile of 'tiled'")
     args = parser.parse_args(argv)
     times = measure(args)
     base = times.get("float64")
