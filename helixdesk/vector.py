@@ -31,7 +31,10 @@ from gymnasium.vector.utils import batch_space
 from helixdesk.config import HelixConfig, load_config
 from helixdesk.rewards import COMPONENTS
 from helixdesk.simulator.batch import BatchSimulator
-from helixdesk.simulator.state import SC_EMAIL, SC_TIME
+from helixdesk.simulator.jit import BoundKernel
+from helixdesk.simulator.state import SC_TIME
+from helixdesk.simulator.step_results import gather_results
+from helixdesk.simulator.views import StepResults
 from helixdesk.spaces import action_nvec, action_space, check_actions, observation_space
 
 
@@ -56,8 +59,10 @@ class HelixDeskVectorEnv(VectorEnv):
         self._nvec = action_nvec(self.config)
         self._sim = BatchSimulator(self.config, num_envs)
         self._values = self._sim.model.values
+        self._gather_results = BoundKernel(gather_results)
         self._rngs: list[np.random.Generator] = []
         self._needs_reset = np.zeros(num_envs, dtype=np.bool_)
+        self._any_needs_reset = False  # saves a pass over the batch on most steps
         self._returns = np.zeros(num_envs)
         self._lengths = np.zeros(num_envs, dtype=np.int64)
 
@@ -73,12 +78,13 @@ class HelixDeskVectorEnv(VectorEnv):
         everyone = np.arange(self.num_envs)
         self._sim.reset(everyone, self._rngs)
         self._needs_reset[:] = False
+        self._any_needs_reset = False
         self._returns[:] = 0.0
         self._lengths[:] = 0
-        values = np.zeros((self.num_envs, len(COMPONENTS)))
+        components = np.zeros((len(COMPONENTS), self.num_envs))
         applied = np.full((self.num_envs, 4), -1, dtype=np.int64)
         raw = np.zeros(self.num_envs)
-        return self._sim.out.obs.copy(), self._info(values, raw, applied, ended=None)
+        return self._sim.out.obs.copy(), self._info(components, raw, applied, ended=None)
 
     def step(
         self, actions: Any
@@ -88,8 +94,8 @@ class HelixDeskVectorEnv(VectorEnv):
         actions = check_actions(actions, self._nvec, self.config)
         if actions.shape != (self.num_envs, 4):
             raise ValueError(f"actions must have shape ({self.num_envs}, 4), got {actions.shape}")
-        resetting = np.flatnonzero(self._needs_reset)
-        if len(resetting):
+        if self._any_needs_reset:
+            resetting = np.flatnonzero(self._needs_reset)
             self._sim.reset(resetting, [self._rngs[i] for i in resetting])
             self._returns[resetting] = 0.0
             self._lengths[resetting] = 0
@@ -103,6 +109,7 @@ class HelixDeskVectorEnv(VectorEnv):
         indices = np.asarray(indices, dtype=np.int64)
         self._sim.reset(indices, [self._rngs[i] for i in indices])
         self._needs_reset[indices] = False
+        self._any_needs_reset = bool(self._needs_reset.any())
         self._returns[indices] = 0.0
         self._lengths[indices] = 0
         return self._sim.out.obs.copy()
@@ -114,28 +121,50 @@ class HelixDeskVectorEnv(VectorEnv):
     def _outputs(
         self, active: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        out, state = self._sim.out, self._sim.state
-        rewards = np.where(active, out.rewards, 0.0)
-        truncated = active & (state.scalars[:, SC_EMAIL] >= self.config.env.episode_emails)
-        self._returns += rewards
-        self._lengths += active
-        # One fresh array per info entry: each large allocation costs page faults.
-        values = np.multiply(state.counts, self._values)
-        values += 0.0  # -0.0 (no occurrence of a negative component) reads as 0.0
-        values[~active] = 0.0
-        applied = np.where(active[:, None], out.applied, -1)
-        raw = np.where(active, out.raw_rewards, 0.0)
-        info = self._info(values, raw, applied, ended=truncated)
-        self._needs_reset = truncated
-        terminated = np.zeros(self.num_envs, dtype=np.bool_)
-        return out.obs.copy(), rewards, terminated, truncated, info
+        n, sim = self.num_envs, self._sim
+        # Fresh arrays every step: callers may keep what an earlier step returned.
+        results = StepResults(
+            rewards=np.empty(n),
+            raw_rewards=np.empty(n),
+            truncated=np.empty(n, dtype=np.bool_),
+            components=np.empty((len(COMPONENTS), n)),
+            applied=np.empty((n, 4), dtype=np.int64),
+        )
+        self._gather_results(
+            active,
+            sim.out,
+            sim.state.counts,
+            self._values,
+            sim.state.scalars,
+            float(self.config.env.episode_emails),
+            self._returns,
+            self._lengths,
+            results,
+        )
+        truncated = results.truncated
+        self._needs_reset[:] = truncated
+        self._any_needs_reset = bool(truncated.any())
+        info = self._info(
+            results.components,
+            results.raw_rewards,
+            results.applied,
+            truncated if self._any_needs_reset else None,
+        )
+        terminated = np.zeros(n, dtype=np.bool_)
+        return sim.out.obs.copy(), results.rewards, terminated, truncated, info
 
     def _info(
-        self, values: np.ndarray, raw: np.ndarray, applied: np.ndarray, ended: np.ndarray | None
+        self,
+        components: np.ndarray,
+        raw: np.ndarray,
+        applied: np.ndarray,
+        ended: np.ndarray | None,
     ) -> dict[str, Any]:
+        """The stacked info; ``ended`` marks the sub-envs whose episode ended this step
+        (``None`` when none did)."""
         everyone = np.ones(self.num_envs, dtype=np.bool_)
         info: dict[str, Any] = {
-            "reward_components": {name: values[:, i] for i, name in enumerate(COMPONENTS)},
+            "reward_components": dict(zip(COMPONENTS, components, strict=True)),
             "_reward_components": everyone,
             "reward_raw": raw,
             "_reward_raw": everyone,
@@ -144,7 +173,7 @@ class HelixDeskVectorEnv(VectorEnv):
             "applied_action": applied,
             "_applied_action": everyone,
         }
-        if ended is not None and ended.any():
+        if ended is not None:
             hours = self._sim.state.scalars[:, SC_TIME]
             info["episode"] = {
                 "r": np.where(ended, self._returns, 0.0),

@@ -95,3 +95,34 @@ def test_vector__rejects_bad_actions_with_a_clear_error() -> None:
 def test_vector__step_before_reset_is_a_clear_error() -> None:
     with pytest.raises(gym.error.ResetNeeded):
         HelixDeskVectorEnv(2).step(np.zeros((2, 4), dtype=np.int64))
+
+
+def test_vector__arrays_a_step_returned_are_not_changed_by_later_calls() -> None:
+    vec = HelixDeskVectorEnv(4, config={"env": {"episode_emails": 5}})
+    vec.reset(seed=0)
+    for _ in range(5):
+        obs, rewards, _, truncated, info = vec.step(vec.action_space.sample())
+    returned = [obs, rewards, truncated, info["reward_raw"], info["applied_action"]]
+    returned += list(info["reward_components"].values())
+    kept = [array.copy() for array in returned]
+    vec.reset_envs(np.flatnonzero(truncated))
+    vec.step(vec.action_space.sample())
+    assert truncated.all()
+    assert all(np.array_equal(now, then) for now, then in zip(returned, kept, strict=True))
+
+
+def test_vector__takes_actions_and_indices_in_any_integer_layout() -> None:
+    # The kernels are called with the types of their first call (jit.BoundKernel), so other
+    # layouts must be converted, not read as if they were C-ordered int64.
+    actions = _actions(3, 4)
+    plain, other = HelixDeskVectorEnv(4), HelixDeskVectorEnv(4)
+    plain.reset(seed=5)
+    other.reset(seed=5)
+    for step_actions in actions:
+        spread = np.zeros((4, 8), dtype=np.int32)
+        spread[:, ::2] = step_actions
+        expected = plain.step(step_actions)[0]
+        assert np.array_equal(other.step(spread[:, ::2])[0], expected)
+    every = np.arange(4)
+    expected = plain.reset_envs(np.array([0, 2]))
+    assert np.array_equal(other.reset_envs(every[::2]), expected)

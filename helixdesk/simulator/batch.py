@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numba
 import numpy as np
 
 from helixdesk.config import HelixConfig
@@ -22,6 +21,7 @@ from helixdesk.simulator.engine import (
     step_batch,
     step_batch_parallel,
 )
+from helixdesk.simulator.jit import BoundKernel
 from helixdesk.simulator.state import (
     SC_END_TIME,
     SC_START_HOUR,
@@ -77,7 +77,14 @@ class BatchSimulator:
         )
         self._arrays = self.state.as_tuple()
         self._tape_params = tape_params(config)
-        self._step = step_batch_parallel if batch >= self.PARALLEL_FROM else step_batch
+        parallel = batch >= self.PARALLEL_FROM
+        self._step = BoundKernel(step_batch_parallel if parallel else step_batch)
+        # Resets of many episodes go parallel too, so a batch may use both kinds.
+        self._draw = {False: BoundKernel(draw_tapes), True: BoundKernel(draw_tapes_parallel)}
+        self._start = {
+            False: BoundKernel(start_episodes),
+            True: BoundKernel(start_episodes_parallel),
+        }
         self._all = np.ones(batch, dtype=np.bool_)
         self._blocks = np.empty((batch, block_size(config.env.episode_emails)))
 
@@ -85,16 +92,16 @@ class BatchSimulator:
         self, indices: Sequence[int] | np.ndarray, rngs: Sequence[np.random.Generator]
     ) -> None:
         """Start a new episode in each slot ``indices[j]``, its tape drawn from ``rngs[j]``."""
-        indices = np.asarray(indices, dtype=np.int64)
+        indices = np.ascontiguousarray(indices, dtype=np.int64)  # the bound kernels' type
         blocks = self._blocks[: len(indices)]
         for block, rng in zip(blocks, rngs, strict=True):
             rng.random(out=block)
         parallel = len(indices) >= self.PARALLEL_FROM
-        draw = draw_tapes_parallel if parallel else draw_tapes
         state = self.state
-        draw(self._tape_params, indices, blocks, self.emails, state.surges, state.scalars)
-        start = start_episodes_parallel if parallel else start_episodes
-        start(self._arrays, self.emails, self.model, indices, self.out)
+        self._draw[parallel](
+            self._tape_params, indices, blocks, self.emails, state.surges, state.scalars
+        )
+        self._start[parallel](self._arrays, self.emails, self.model, indices, self.out)
 
     def tape(self, b: int) -> Tape:
         """A copy of episode ``b``'s tape."""
@@ -109,20 +116,21 @@ class BatchSimulator:
     def step(self, actions: np.ndarray, active: np.ndarray | None = None) -> None:
         """Triage one email in every episode where ``active`` (default: all).
 
-        ``actions`` is int64 ``(batch, 4)``; rows of inactive episodes are ignored.
+        ``actions`` is ``(batch, 4)`` integers; rows of inactive episodes are ignored.
         """
-        active = self._all if active is None else active
+        actions = np.ascontiguousarray(actions, dtype=np.int64)  # the bound kernel's types
+        active = self._all if active is None else np.ascontiguousarray(active, dtype=np.bool_)
         self._step(self._arrays, self.emails, self.model, actions, active, self.out)
 
     def bind_step(self, actions: np.ndarray) -> Callable[[], None]:
         """A no-argument step over the fixed buffer ``actions`` (all episodes active).
 
-        It calls the compiled kernel directly instead of through numba's dispatcher, which
-        re-derives the types of ~25 arrays on every call: about 2 µs of a single env's
-        step. Safe because the bound arguments never change type; write the next actions
-        into ``actions`` in place.
+        Like :meth:`step` it skips numba's dispatcher (:class:`BoundKernel`), and it also
+        skips the argument checks. Write the next actions into ``actions`` (int64,
+        C-contiguous) in place.
         """
+        if actions.dtype != np.int64 or not actions.flags.c_contiguous:
+            raise TypeError("bind_step needs a C-contiguous int64 actions buffer")
         args = (self._arrays, self.emails, self.model, actions, self._all, self.out)
-        signature = tuple(numba.typeof(arg) for arg in args)
-        kernel = self._step.compile(signature)  # or load it from numba's on-disk cache
-        return lambda: kernel(*args)
+        step = self._step
+        return lambda: step(*args)

@@ -2,8 +2,9 @@
 
 ``Episode`` views one episode of a batch (every array already indexed by ``b``); ``Model``
 holds the frozen, config-derived constants; ``Outputs`` holds what each step hands back per
-episode (observation, reward, raw reward, next action mask, applied action). All are plain
-namedtuples, which numba compiles as typed tuples with named fields.
+episode (observation, reward, raw reward, next action mask, applied action); ``StepResults``
+holds the fresh arrays a vector step returns (:mod:`helixdesk.simulator.step_results`). All
+are plain namedtuples, which numba compiles as typed tuples with named fields.
 """
 
 from __future__ import annotations
@@ -31,4 +32,7 @@ Episode = namedtuple(
     ],
 )
 Outputs = namedtuple("Outputs", ["obs", "rewards", "raw_rewards", "masks", "applied"])
+StepResults = namedtuple(
+    "StepResults", ["rewards", "raw_rewards", "truncated", "components", "applied"]
+)
 Model = namedtuple("Model", ["params", "sla", "skills", "values", "codes", "offsets", "clip"])
