@@ -100,7 +100,10 @@ def build(variant: str, batch: int) -> BatchSimulator:
     sim = BatchSimulator(load_config(None), batch)
     sim.reset(np.arange(batch), [np.random.default_rng(i) for i in range(batch)])
     LAYOUTS[variant](sim)
-    sim._arrays = sim.state.as_tuple()  # BatchSimulator.step's view of the replaced arrays
+    # BatchSimulator.step's view of the replaced arrays. Its kernels keep the types of their
+    # first call (jit.BoundKernel): the step kernel is first called after this, and the batch
+    # is never reset again.
+    sim._arrays = sim.state.as_tuple()
     return sim
 
 
