@@ -62,7 +62,6 @@ class HelixDeskVectorEnv(VectorEnv):
         self._gather_results = BoundKernel(gather_results)
         self._rngs: list[np.random.Generator] = []
         self._needs_reset = np.zeros(num_envs, dtype=np.bool_)
-        self._any_needs_reset = False  # saves a pass over the batch on most steps
         self._returns = np.zeros(num_envs)
         self._lengths = np.zeros(num_envs, dtype=np.int64)
 
@@ -78,7 +77,6 @@ class HelixDeskVectorEnv(VectorEnv):
         everyone = np.arange(self.num_envs)
         self._sim.reset(everyone, self._rngs)
         self._needs_reset[:] = False
-        self._any_needs_reset = False
         self._returns[:] = 0.0
         self._lengths[:] = 0
         components = np.zeros((len(COMPONENTS), self.num_envs))
@@ -94,8 +92,8 @@ class HelixDeskVectorEnv(VectorEnv):
         actions = check_actions(actions, self._nvec, self.config)
         if actions.shape != (self.num_envs, 4):
             raise ValueError(f"actions must have shape ({self.num_envs}, 4), got {actions.shape}")
-        if self._any_needs_reset:
-            resetting = np.flatnonzero(self._needs_reset)
+        resetting = np.flatnonzero(self._needs_reset)
+        if len(resetting):
             self._sim.reset(resetting, [self._rngs[i] for i in resetting])
             self._returns[resetting] = 0.0
             self._lengths[resetting] = 0
@@ -109,7 +107,6 @@ class HelixDeskVectorEnv(VectorEnv):
         indices = np.asarray(indices, dtype=np.int64)
         self._sim.reset(indices, [self._rngs[i] for i in indices])
         self._needs_reset[indices] = False
-        self._any_needs_reset = bool(self._needs_reset.any())
         self._returns[indices] = 0.0
         self._lengths[indices] = 0
         return self._sim.out.obs.copy()
@@ -143,13 +140,8 @@ class HelixDeskVectorEnv(VectorEnv):
         )
         truncated = results.truncated
         self._needs_reset[:] = truncated
-        self._any_needs_reset = bool(truncated.any())
-        info = self._info(
-            results.components,
-            results.raw_rewards,
-            results.applied,
-            truncated if self._any_needs_reset else None,
-        )
+        ended = truncated if truncated.any() else None
+        info = self._info(results.components, results.raw_rewards, results.applied, ended)
         terminated = np.zeros(n, dtype=np.bool_)
         return sim.out.obs.copy(), results.rewards, terminated, truncated, info
 
