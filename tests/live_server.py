@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from helixdesk.server.app import server_options
 from helixdesk.server.environment import HelixDeskEnvironment
 from helixdesk.server.models import HelixDeskAction
 from helixdesk.server.openenv_api import serialize_observation
@@ -28,8 +29,11 @@ def free_port() -> int:
 
 @contextmanager
 def serve(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` with uvicorn in a thread; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    """Run ``app`` with uvicorn in a thread, with the settings ``main`` uses; yields its base
+    URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=free_port(), log_level="warning", **server_options()
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

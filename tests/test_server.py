@@ -62,9 +62,22 @@ def test_action__names_and_codes_normalise_to_names() -> None:
     by_name = HelixDeskAction(
         classification="complaint", priority="critical", assignment="employee_3", secondary=1
     )
-    assert by_code == by_name
-    assert by_code.to_codes(5).tolist() == [1, 0, 3, 1]
+    assert by_code.named(5) == by_name.named(5)
+    assert by_code.to_codes(5).tolist() == by_name.to_codes(5).tolist() == [1, 0, 3, 1]
     assert HelixDeskAction.from_codes([2, 3, 5, 2], 5).assignment == "no_assignment"
+
+
+@pytest.mark.parametrize("n_employees", [3, 5, 6])
+def test_action__assignment_code_means_what_it_means_in_the_env(n_employees: int) -> None:
+    """Code n is no_assignment for a team of n, as in ``env.action_space``; beyond it, refused."""
+    for code in range(n_employees + 1):
+        action = HelixDeskAction.model_validate({**GOOD, "assignment": code})
+        assert action.to_codes(n_employees)[2] == code
+    no_one = HelixDeskAction.model_validate({**GOOD, "assignment": n_employees})
+    assert no_one.named(n_employees).assignment == "no_assignment"
+    beyond = HelixDeskAction.model_validate({**GOOD, "assignment": n_employees + 1})
+    with pytest.raises(ValueError, match=f"{n_employees} is no_assignment"):
+        beyond.to_codes(n_employees)
 
 
 @pytest.mark.parametrize(
@@ -91,12 +104,15 @@ def test_action__absurd_employee_index_is_refused_and_not_cached() -> None:
     """A 64 KiB body can carry ``employee_`` and thousands of digits (or a huge integer):
     refused as a choice, with the allowed range, and not kept in the choice cache."""
     before = _normalised_choice.cache_info().currsize
-    for assignment in ("employee_" + "9" * 5000, 10**4000, "employee_1000000000", 10**9):
+    for assignment in ("employee_" + "9" * 5000, "employee_1000000000"):
         with pytest.raises(ValidationError, match="0 <= i < 1_000_000_000"):
             HelixDeskAction.model_validate({**GOOD, "assignment": assignment})
+    for code in (10**4000, 10**9 + 1, -1):
+        with pytest.raises(ValidationError, match="n <= 1_000_000_000"):
+            HelixDeskAction.model_validate({**GOOD, "assignment": code})
     assert _normalised_choice.cache_info().currsize == before
-    largest = HelixDeskAction.model_validate({**GOOD, "assignment": 10**9 - 1})
-    assert largest.assignment == "employee_999999999"
+    largest = HelixDeskAction.model_validate({**GOOD, "assignment": "employee_999999999"})
+    assert largest.named(10**9).employee == 10**9 - 1
 
 
 def test_action__schema_offers_names_and_codes() -> None:
@@ -344,9 +360,14 @@ def test_http__invalid_action_is_422_naming_the_field(action: dict, field: str) 
 def test_http__employee_beyond_the_team_is_422() -> None:
     http = client()
     session = open_session(http, task="easy")
-    reply = http.post("/step", json={"session_id": session, "action": {**GOOD, "assignment": 7}})
-    assert reply.status_code == 422
-    assert "employee_0..employee_4 or no_assignment" in reply.json()["detail"]
+    for assignment, allowed in (
+        (6, "employee_0..employee_4 and 5 is no_assignment"),
+        ("employee_5", "employee_0..employee_4 or no_assignment"),
+    ):
+        action = {**GOOD, "assignment": assignment}
+        reply = http.post("/step", json={"session_id": session, "action": action})
+        assert reply.status_code == 422
+        assert allowed in reply.json()["detail"]
 
 
 @pytest.mark.parametrize(
@@ -365,9 +386,9 @@ def test_http__invalid_reset_body_is_422(body: dict) -> None:
     assert reply.status_code == 422, reply.text
 
 
-def test_http__malformed_bodies_are_422() -> None:
+def test_http__malformed_bodies_are_4xx() -> None:
     http = client()
-    assert http.post("/step", content=b"{not json").status_code == 422
+    assert http.post("/step", content=b"{not json").status_code == 400
     assert http.post("/step", json={"action": GOOD}).status_code == 422
     assert http.post("/grader", json={}).status_code == 422
     assert http.get("/state").status_code == 422
@@ -417,7 +438,7 @@ def test_http__full_store_is_503_and_open_sessions_keep_working() -> None:
     sessions = [open_session(http, seed=seed) for seed in (1, 2)]
     full = http.post("/reset", json={"seed": 3})
     assert full.status_code == 503
-    assert "sessions are in use" in full.json()["detail"]
+    assert "sessions were used in the last" in full.json()["detail"]
     for session in sessions:
         reply = http.post("/step", json={"session_id": session, "action": GOOD})
         assert reply.status_code == 200

@@ -191,7 +191,7 @@ def test_limits__memory_returns_to_baseline_after_10000_expired_sessions() -> No
 # -- bad input -----------------------------------------------------------------------------
 
 BAD_STEPS = [
-    pytest.param(b"{not json", 422, id="malformed-json"),
+    pytest.param(b"{not json", 400, id="malformed-json"),
     pytest.param(b'{"session_id": "\xff"}', 400, id="undecodable-bytes"),
     pytest.param(b"[1, 2]", 422, id="array-body"),
     pytest.param(b'{"session_id": 7, "action": {}}', 422, id="wrong-types"),

@@ -14,24 +14,33 @@ Routes (``/docs`` shows them all):
   openenv's Task API routes (``/list_environments``, ``/{env_name}/…``): HelixDesk does not
   implement that protocol (they answered 501), and ``GET /tasks`` lists its tasks.
 
-Errors are 4xx with a message: undecodable body 400, unknown or expired session 404, invalid
-body or action 422, step after the end or grading an unfinished (or task-less) episode 409,
-body too large 413, no free session 503 (see :mod:`helixdesk.server.errors`). HTTP sessions
-and WebSocket sessions are each capped at ``HELIXDESK_MAX_SESSIONS``; idle HTTP sessions
-expire after ``HELIXDESK_SESSION_TTL_S`` (see :mod:`helixdesk.server.sessions`); bodies and
-``/ws`` frames are limited by :mod:`helixdesk.server.guards`. Sessions live in memory only.
-No CORS headers are sent: browsers allow only same-origin pages (such as the dashboard).
-``main()`` serves the app with uvicorn on 0.0.0.0, port ``PORT`` (default 7860).
+Errors are 4xx with a message: undecodable or unsafe JSON body 400, unknown, expired,
+evicted or closed session 404, invalid body or action 422, step after the end or grading an
+unfinished (or task-less) episode 409, body too large 413, no free session 503 (see
+:mod:`helixdesk.server.errors`). HTTP sessions and WebSocket sessions are each capped at
+``HELIXDESK_MAX_SESSIONS``, and both expire after ``HELIXDESK_SESSION_TTL_S`` without a
+request (see :mod:`helixdesk.server.sessions`); bodies and ``/ws`` frames are limited by
+:mod:`helixdesk.server.guards`. Sessions live in memory only. No CORS headers are sent:
+browsers allow only same-origin pages (such as the dashboard).
+
+``GET /ready`` is the readiness probe: 503 while the simulator's kernels compile in the
+background after start-up (up to about a minute on a fresh install; seconds with numba's
+on-disk cache), 200 once a reset and a step have run. ``/health`` only says the process
+answers. ``main()`` serves the app with uvicorn on 0.0.0.0, port ``PORT`` (default 7860),
+with :func:`server_options`.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Body, FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -47,6 +56,7 @@ from helixdesk.server.models import (
     HelixDeskAction,
     HelixDeskObservation,
     HelixDeskState,
+    Readiness,
     ResetRequest,
     SessionClosed,
     SessionRequest,
@@ -138,15 +148,33 @@ def _tasks() -> TasksResponse:
     return TasksResponse(tasks=infos, action_schema=HelixDeskAction.model_json_schema())
 
 
+# OpenAPI links from an episode reply's session_id to the calls that take it, so that
+# stateful clients and fuzzers (schemathesis) chain reset → step → state → grader → close.
+_SESSION_ID = "$response.body#/session_id"
+_BODY_SESSION = {"requestBody": {"session_id": _SESSION_ID}}
+SESSION_LINKS: dict[str, dict[str, Any]] = {
+    "Step": {"operationId": "step", **_BODY_SESSION},
+    "State": {"operationId": "state", "parameters": {"query.session_id": _SESSION_ID}},
+    "Grade": {"operationId": "grader", **_BODY_SESSION},
+    "Close": {"operationId": "close", **_BODY_SESSION},
+    "Reset": {"operationId": "reset", **_BODY_SESSION},
+}
+EPISODE_REPLY = {"description": "The session and its observation", "links": SESSION_LINKS}
+
+
 def add_episode_routes(app: FastAPI, store: Store) -> None:
     """The stateful HTTP episode routes over ``store``."""
 
     @app.post(
         "/reset",
+        operation_id="reset",
         tags=["Episodes"],
         summary="Start an episode in a new (or the given) session",
         response_model=EpisodeResponse,
-        responses={503: error_response("Every session slot is taken; retry later")},
+        responses={
+            200: EPISODE_REPLY,
+            503: error_response("Every session slot is taken; retry later"),
+        },
     )
     def reset(request: Annotated[ResetRequest | None, Body()] = None) -> Response:
         with http_errors():
@@ -154,9 +182,11 @@ def add_episode_routes(app: FastAPI, store: Store) -> None:
 
     @app.post(
         "/step",
+        operation_id="step",
         tags=["Episodes"],
         summary="Triage the session's current email",
         response_model=EpisodeResponse,
+        responses={200: EPISODE_REPLY},
     )
     async def step(request: StepRequest) -> Response:
         def triage(env: HelixDeskEnvironment) -> Response:
@@ -165,17 +195,32 @@ def add_episode_routes(app: FastAPI, store: Store) -> None:
         with http_errors():
             return await _on_session(store, request.session_id, triage)
 
-    @app.get("/state", tags=["Episodes"], summary="The session's episode bookkeeping")
+    @app.get(
+        "/state",
+        operation_id="state",
+        tags=["Episodes"],
+        summary="The session's episode bookkeeping",
+    )
     async def state(session_id: str) -> HelixDeskState:
         with http_errors():
             return await _on_session(store, session_id, lambda env: env.state)
 
-    @app.post("/grader", tags=["Episodes"], summary="Grade the session's finished episode")
+    @app.post(
+        "/grader",
+        operation_id="grader",
+        tags=["Episodes"],
+        summary="Grade the session's finished episode",
+    )
     def grader(request: SessionRequest) -> Grade:
         with http_errors(), store.use(request.session_id) as env:
             return env.grade()
 
-    @app.post("/close", tags=["Episodes"], summary="End the session and free its slot")
+    @app.post(
+        "/close",
+        operation_id="close",
+        tags=["Episodes"],
+        summary="End the session and free its slot",
+    )
     def close(request: SessionRequest) -> SessionClosed:
         with http_errors():
             store.get(request.session_id)
@@ -185,6 +230,49 @@ def add_episode_routes(app: FastAPI, store: Store) -> None:
     @app.get("/tasks", tags=["Episodes"], summary="The graded tasks and the action schema")
     def tasks() -> TasksResponse:
         return _tasks()
+
+
+def warm_up() -> None:
+    """Compile everything a session runs: one reset and one step of the default scenario,
+    with the desk view (numba compiles each kernel on its first call)."""
+    env = HelixDeskEnvironment()
+    env.reset(seed=0)
+    env.step(HelixDeskAction.from_codes([0, 0, 0, 0], env.simulator.config.env.n_employees))
+    env.close()
+
+
+def add_readiness(app: FastAPI, warm: Callable[[], None]) -> None:
+    """``GET /ready``, and the start-up ``warm`` it reports on (in a daemon thread, so the
+    app answers ``/health`` and ``/ready`` while the kernels compile)."""
+    warmed = threading.Event()
+
+    def start_warm_up() -> None:
+        threading.Thread(
+            target=_warm, args=(warm, warmed), name="helixdesk-warm-up", daemon=True
+        ).start()
+
+    app.router.on_startup.append(start_warm_up)
+
+    @app.get(
+        "/ready",
+        tags=["Health"],
+        summary="Readiness: 200 once the simulator's kernels are compiled, 503 before",
+        response_model=Readiness,
+        responses={503: {"description": "Still compiling", "model": Readiness}},
+    )
+    def ready() -> Readiness | JSONResponse:
+        if warmed.is_set():
+            return Readiness(ready=True, detail="kernels compiled; sessions start at once")
+        waiting = Readiness(
+            ready=False,
+            detail="compiling the simulator's kernels (about a minute on a fresh install)",
+        )
+        return JSONResponse(waiting.model_dump(), status_code=503)
+
+
+def _warm(warm: Callable[[], None], warmed: threading.Event) -> None:
+    warm()
+    warmed.set()
 
 
 def _path_methods(route: BaseRoute) -> set[tuple[str, str]]:
@@ -219,8 +307,9 @@ def _drop_task_api_routes(app: FastAPI) -> None:
     ]
 
 
-def build_app(limits: SessionLimits | None = None) -> FastAPI:
-    """A fresh app with its own session store (limits from the environment by default)."""
+def build_app(limits: SessionLimits | None = None, warm: Callable[[], None] = warm_up) -> FastAPI:
+    """A fresh app with its own session store (limits from the environment by default);
+    ``warm`` runs at start-up, and ``/ready`` answers 200 once it has returned."""
     limits = limits or SessionLimits.from_environ()
     app = FastAPI(
         title="HelixDesk",
@@ -233,9 +322,10 @@ def build_app(limits: SessionLimits | None = None) -> FastAPI:
     store: Store = SessionStore(HelixDeskEnvironment, limits)
     app.state.sessions = store
     add_episode_routes(app, store)
+    add_readiness(app, warm)
     add_dashboard(app, store)
     openenv_server = HTTPEnvServer(
-        HelixDeskEnvironment,
+        partial(HelixDeskEnvironment, idle_ttl_s=limits.ttl_s),
         HelixDeskAction,
         HelixDeskObservation,
         concurrency_config=ConcurrencyConfig(
@@ -264,15 +354,23 @@ def _port() -> int:
     return int(raw)
 
 
-def main() -> None:
-    """Serve the app on 0.0.0.0, port ``PORT`` (default 7860).
+def server_options() -> dict[str, Any]:
+    """The uvicorn settings the app is served with (``main`` and the tests' live server).
 
-    WebSocket compression is off: deflating each ~3 KB observation cost about a quarter of
-    a step's round trip, for bandwidth that a step's reply does not need.
+    * ``ws_max_size``: a ``/ws`` frame longer than the body limit (``HELIXDESK_MAX_BODY_BYTES``)
+      closes the connection (code 1009) before it is buffered; uvicorn's own default would
+      buffer up to 16 MiB per frame first.
+    * ``ws_per_message_deflate`` off: deflating each ~3 KB observation cost about a quarter
+      of a step's round trip, for bandwidth that a step's reply does not need.
     """
+    return {"ws_max_size": max_body_bytes(), "ws_per_message_deflate": False}
+
+
+def main() -> None:
+    """Serve the app on 0.0.0.0, port ``PORT`` (default 7860), with :func:`server_options`."""
     import uvicorn
 
-    uvicorn.run(app, host="0.0.0.0", port=_port(), ws_per_message_deflate=False)
+    uvicorn.run(app, host="0.0.0.0", port=_port(), **server_options())
 
 
 if __name__ == "__main__":

@@ -35,12 +35,17 @@ from helixdesk.server.models import (
     scenario_config,
 )
 from helixdesk.server.openenv_api import Environment, EnvironmentMetadata
+from helixdesk.server.sessions import TTL_VAR
 from helixdesk.tasks import get_task
 from helixdesk.text_view import build_view, queue_view, render_text
 
 
 class EpisodeStateError(RuntimeError):
     """The call does not fit the episode's state (not reset, already over, not gradable)."""
+
+
+class SessionExpired(EpisodeStateError):
+    """The session was ended by the server (idle expiry); its episode is gone."""
 
 
 @dataclass
@@ -67,13 +72,18 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
     """One HelixDesk episode per instance; instances share nothing, so sessions run in parallel.
 
     Construction is cheap (the simulator is built at the first ``reset``): openenv builds an
-    instance for every ``/metadata`` request and every WebSocket session.
+    instance for every ``/metadata`` request and every WebSocket session. ``close`` is final:
+    the server closes a session's environment when the session ends, and on ``/ws`` the only
+    way that happens while the connection stays open is idle expiry (after ``idle_ttl_s``
+    without a reset or step), so every later call is refused with :class:`SessionExpired`.
     """
 
     SUPPORTS_CONCURRENT_SESSIONS = True
 
-    def __init__(self) -> None:
+    def __init__(self, idle_ttl_s: float | None = None) -> None:
         super().__init__()
+        self._idle_ttl_s = idle_ttl_s
+        self._closed = False
         self._env: HelixDeskEnv | None = None
         self._task: str | None = None
         self._grade: Grade | None = None
@@ -90,6 +100,7 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         """Start an episode of ``task`` (default config if None); options are
         :class:`~helixdesk.server.models.ResetOptions` (``view``), others are refused."""
         options = ResetOptions(seed=seed, episode_id=episode_id, task=task, **kwargs)
+        self._check_open()
         env = self._env_for(options.task)
         obs, info = env.reset(seed=options.seed)
         self._grade = None
@@ -134,6 +145,7 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
     @property
     def state(self) -> HelixDeskState:
         """The episode's bookkeeping and the queue as the latest observation shows it."""
+        self._check_open()
         queue = queue_view(self._env) if self._env is not None else None
         return HelixDeskState(**asdict(self._book), queue=queue)
 
@@ -170,8 +182,18 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
 
     def close(self) -> None:
         self._env = None
+        self._closed = True
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if not self._closed:
+            return
+        idle = f"for over {self._idle_ttl_s:g} s " if self._idle_ttl_s is not None else ""
+        raise SessionExpired(
+            f"session expired: the server ends a session after no reset or step {idle}"
+            f"({TTL_VAR}) and its episode is gone; open a new connection to play again"
+        )
 
     def _env_for(self, task: str | None) -> HelixDeskEnv:
         """The simulator for ``task``, reused while the task stays the same."""
@@ -181,6 +203,7 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         return self._env
 
     def _live_env(self) -> HelixDeskEnv:
+        self._check_open()
         if self._env is None:
             raise EpisodeStateError("no episode yet: call reset first")
         if self._book.done:

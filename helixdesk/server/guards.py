@@ -1,22 +1,31 @@
-"""Guards in front of the HelixDesk app: body size, WebSocket frames, JSON-safe 422s.
+"""Guards in front of the HelixDesk app: body size, safe JSON, WebSocket frames, 422s.
 
 * **Request bodies.** :class:`Guards` reads an HTTP request's body before the app runs and
   refuses one longer than ``HELIXDESK_MAX_BODY_BYTES`` (default 64 KiB) with 413 and a JSON
   ``detail``; a chunked body without ``Content-Length`` is bounded the same way.
-* **WebSocket frames.** openenv's ``/ws`` loop ends the session on a frame it cannot treat as
-  a JSON object (a binary frame, ``[]``, ``42``, ``"hi"``). :class:`Guards` answers such a
-  frame, and a text frame longer than the body limit, with an openenv error message (code
-  ``INVALID_JSON``) and does not pass it on, so the session stays usable. (uvicorn closes the
-  connection on frames over its own ``--ws-max-size``, 16 MiB by default.)
-* **Validation errors.** FastAPI echoes the offending input in a 422; a number such as
-  ``1e400`` parses to ``inf``, which JSON cannot carry, and the reply itself failed with 500.
-  :func:`validation_error_reply` sends such values as strings.
+* **Safe JSON.** A non-empty body, and every ``/ws`` text frame, must be a JSON document that
+  :func:`parse_json` accepts: UTF-8, nested at most ``MAX_JSON_DEPTH`` levels, numbers of at
+  most Python's integer-string limit (4300 digits), and strings of valid Unicode (no lone
+  surrogate such as ``"\\ud800"``, which no reply could echo). A body that is not gets 400
+  with a ``detail`` saying what was wrong.
+* **WebSocket frames.** openenv's ``/ws`` loop ends the session on a frame it cannot handle:
+  one that is not a JSON object (a binary frame, ``[]``, ``42``, ``"hi"``) or not safe JSON as
+  above. :class:`Guards` answers such a frame, and a text frame longer than the body limit,
+  with an openenv error message (code ``INVALID_JSON``) and does not pass it on, so the same
+  connection goes on to reset and play. :func:`server_options` caps frames at the protocol
+  level too (uvicorn's ``ws_max_size``), so an oversized frame is refused before it is
+  buffered whole.
+* **Validation errors.** FastAPI echoes the offending input in a 422; bytes, lone surrogates
+  and numbers such as ``1e400`` (``inf``) cannot be encoded as JSON, and the reply itself
+  failed with 500. :func:`validation_error_reply` sends them as escaped strings.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +40,58 @@ from helixdesk.server.openenv_api import WSErrorCode, WSErrorResponse
 MAX_BODY_VAR = "HELIXDESK_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 GUARDED_WS_PATHS = frozenset({"/ws"})
+# No valid HelixDesk message comes near: an action's metadata is the deepest part, at 3.
+MAX_JSON_DEPTH = 32
+
+
+class UnsafeJSON(ValueError):
+    """A document the server will not handle; the message says why, for the client."""
+
+
+def parse_json(text: str | bytes) -> Any:
+    """The JSON value of ``text``, or :class:`UnsafeJSON` (see the module docstring)."""
+    try:
+        value = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except RecursionError:
+        raise _too_deep() from None
+    except json.JSONDecodeError as error:
+        raise UnsafeJSON(f"not valid JSON: {error.msg} at character {error.pos}") from None
+    except UnicodeDecodeError:
+        raise UnsafeJSON("not UTF-8 text: send JSON encoded as UTF-8") from None
+    except ValueError:
+        limit = sys.get_int_max_str_digits()
+        raise UnsafeJSON(f"a number has more than {limit} digits") from None
+    _check_structure(value)
+    return value
+
+
+def _too_deep() -> UnsafeJSON:
+    return UnsafeJSON(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+
+
+def _check_structure(value: Any) -> None:
+    """Depth and Unicode checks, iteratively (a recursive walk could overflow the stack)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise _too_deep()
+            children = [*item, *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+
+
+def _check_text(text: str) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnsafeJSON(
+            "a string holds a lone surrogate (\\ud800-\\udfff), which is not valid Unicode"
+        ) from None
 
 
 def max_body_bytes(environ: Mapping[str, str] = os.environ) -> int:
@@ -67,6 +128,15 @@ class Guards:
         if body is None:
             await _too_large(self.limit)(scope, receive, send)
             return
+        if body:
+            try:
+                parse_json(body)
+            except UnsafeJSON as error:
+                reply = JSONResponse(
+                    {"detail": f"request body: {error}"}, status.HTTP_400_BAD_REQUEST
+                )
+                await reply(scope, receive, send)
+                return
         await self.app(scope, _replay(body, receive), send)
 
 
@@ -116,7 +186,11 @@ def _frame_problem(message: Message, limit: int) -> str | None:
         return "binary frames are not accepted: send a JSON object as a text frame"
     if len(text) > limit:
         return f"message longer than {limit} characters"
-    if not text.lstrip().startswith("{"):
+    try:
+        value = parse_json(text)
+    except UnsafeJSON as error:
+        return str(error)
+    if not isinstance(value, dict):
         return 'expected a JSON object such as {"type": "step", "data": {...}}'
     return None
 
@@ -142,10 +216,17 @@ def _checked_frames(receive: Receive, send: Send, limit: int) -> Receive:
     return checked
 
 
+def _escaped_bytes(data: bytes) -> str:
+    return data.decode("utf-8", "backslashreplace")
+
+
 def _json_safe(value: Any) -> Any:
-    """``value`` with every float JSON cannot carry (inf, nan) replaced by its string."""
+    """``value`` with what JSON cannot carry as strings: inf and nan by name, lone
+    surrogates escaped (``\\ud800``)."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, dict):
         return {key: _json_safe(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -156,5 +237,6 @@ def _json_safe(value: Any) -> Any:
 async def validation_error_reply(request: Request, error: Exception) -> JSONResponse:
     """FastAPI's 422 for an invalid request, with the echoed input made JSON-safe."""
     assert isinstance(error, RequestValidationError)
-    detail = _json_safe(jsonable_encoder(error.errors()))
+    encoded = jsonable_encoder(error.errors(), custom_encoder={bytes: _escaped_bytes})
+    detail = _json_safe(encoded)
     return JSONResponse({"detail": detail}, status.HTTP_422_UNPROCESSABLE_CONTENT)

@@ -1,16 +1,19 @@
 """Wire types of the HelixDesk OpenEnv server: action, observation, state and HTTP bodies.
 
-The action's four fields accept the seed's names or integer codes and are normalised to
-names by :class:`helixdesk.models.HelixAction`, so the server, the Gymnasium face and the LLM
-agent share one definition of a valid action. An integer assignment ``i`` means
-``employee_i``; ``no_assignment`` is sent by name (its MultiDiscrete code depends on the team
-size). The observation carries only what an agent may see (the desk view of
-:mod:`helixdesk.text_view`, the observation vector and the action mask); the episode's grade
-appears once the episode is over.
+The action's four fields accept the seed's names or integer codes. Names and the codes of
+classification, priority and secondary are normalised to names by
+:class:`helixdesk.models.HelixAction`, so the server, the Gymnasium face and the LLM agent
+share one definition of a valid action. An integer assignment is a code of the session's
+``env.action_space``, read when the session steps: for a team of ``n`` employees, ``i < n``
+is ``employee_i`` and ``n`` is ``no_assignment``, so ``action_space.sample()`` means on the
+wire exactly what it means in the env, for any team size. The observation carries only
+what an agent may see (the desk view of :mod:`helixdesk.text_view`, the observation vector
+and the action mask); the episode's grade appears once the episode is over.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache, lru_cache
 from typing import Annotated, Any, Literal
 
@@ -27,12 +30,21 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from helixdesk.config import HelixConfig, load_config
-from helixdesk.models import NO_ASSIGNMENT, Classification, HelixAction, Priority, Secondary
+from helixdesk.models import (
+    EMPLOYEE_INDEX_LIMIT,
+    NO_ASSIGNMENT,
+    Classification,
+    HelixAction,
+    Priority,
+    Secondary,
+)
 from helixdesk.server.openenv_api import Action, Observation, State
 from helixdesk.spaces import ACTION_DIMS, CLASSIFICATIONS, PRIORITIES, SECONDARY_ACTIONS
 from helixdesk.tasks import TASK_IDS, get_task
 from helixdesk.text_view import DeskView, QueueView
 
+ASSIGNMENT = "assignment"
+CONFIG_VAR = "HELIXDESK_CONFIG"
 # A valid action; one field at a time is swapped in to validate it through HelixAction.
 _VALID_ACTION = dict(zip(ACTION_DIMS, ("query", "normal", "no_assignment", "none"), strict=True))
 # The largest integer every JSON reader holds exactly (JavaScript's Number.MAX_SAFE_INTEGER).
@@ -54,12 +66,16 @@ def _name_or_code(names: tuple[str, ...]) -> WithJsonSchema:
 
 @cache
 def scenario_config(task: str | None) -> HelixConfig:
-    """The validated config a reset with ``task`` plays (the packaged default for None).
+    """The validated config a reset with ``task`` plays. For None: the packaged default, or
+    the YAML file named by ``HELIXDESK_CONFIG`` merged over it (a server of your own
+    scenario, e.g. a team of 6).
 
     Built once per process (parsing and validating took ~10 ms, most of a new session's
     cost) and shared: configs are immutable.
     """
-    return load_config() if task is None else get_task(task).config()
+    if task is None:
+        return load_config(os.environ.get(CONFIG_VAR) or None)
+    return get_task(task).config()
 
 
 def team_size() -> int:
@@ -68,7 +84,8 @@ def team_size() -> int:
 
 
 def _assignment_schema(schema: dict[str, Any]) -> None:
-    """The assignment's JSON schema: the employees of the largest team, by name or index.
+    """The assignment's JSON schema: the employees of the largest team by name, or a code
+    (``0..n``, ``n`` being no_assignment for a team of ``n``).
 
     Built when a schema is asked for, not at import, as it reads the scenario configs.
     """
@@ -77,7 +94,7 @@ def _assignment_schema(schema: dict[str, Any]) -> None:
     schema.pop("type", None)
     schema["anyOf"] = [
         {"type": "string", "enum": names},
-        {"type": "integer", "minimum": 0, "maximum": team - 1},
+        {"type": "integer", "minimum": 0, "maximum": team},
     ]
 
 
@@ -94,16 +111,43 @@ def _whole(value: object) -> object:
     return value
 
 
-def _normalised(field: str, value: object) -> str:
-    """``value`` for ``field`` as HelixAction names it, or HelixAction's reason to refuse it.
+def _normalised(field: str, value: object) -> str | int:
+    """``value`` for ``field`` as HelixAction names it (an assignment code stays a code), or
+    HelixAction's reason to refuse it.
 
     A whole float (``1.0``) counts as the integer code: JSON does not tell them apart, and
     the JSON schema of an integer code accepts it.
     """
     value = _whole(value)
+    if field == ASSIGNMENT and type(value) is int:
+        return _assignment_code(value)
     if type(value) in (str, int):
         return _normalised_choice(field, value)
     return _validated_choice(field, value)
+
+
+def _assignment_code(code: int) -> int:
+    """An assignment code, kept as it is until the session's team size gives it a meaning."""
+    if not 0 <= code <= EMPLOYEE_INDEX_LIMIT:
+        raise _invalid(
+            "invalid_action_choice",
+            f"assignment code must be in 0..n for a team of n employees (n is "
+            f"{NO_ASSIGNMENT}), with n <= {EMPLOYEE_INDEX_LIMIT:_}; got {code}",
+        )
+    return code
+
+
+def _assignment_name(code: int, n_employees: int) -> str:
+    """The name of assignment code ``code`` in a team of ``n_employees`` (as the env reads it)."""
+    if code == n_employees:
+        return NO_ASSIGNMENT
+    if code > n_employees:
+        raise ValueError(
+            f"assignment code {code} is out of range for {n_employees} employees: "
+            f"0..{n_employees - 1} are employee_0..employee_{n_employees - 1} and "
+            f"{n_employees} is {NO_ASSIGNMENT}"
+        )
+    return f"employee_{code}"
 
 
 @lru_cache(maxsize=1024)
@@ -139,9 +183,10 @@ class HelixDeskAction(Action):
     priority: Annotated[Priority, _name_or_code(PRIORITIES)] = Field(
         description="critical, high, medium or normal (or code 0..3); orders complaints"
     )
-    assignment: str = Field(
-        description="employee_<i> (or the integer i) or no_assignment; valid employees are "
-        "listed in the observation's desk.choices",
+    assignment: str | int = Field(
+        description="employee_<i> or no_assignment by name (valid names are listed in the "
+        "observation's desk.choices), or the env's integer code: i < n is employee_i and n "
+        "is no_assignment, for the session's team of n employees",
         json_schema_extra=_assignment_schema,
     )
     secondary: Annotated[Secondary, _name_or_code(SECONDARY_ACTIONS)] = Field(
@@ -150,17 +195,22 @@ class HelixDeskAction(Action):
 
     @field_validator(*ACTION_DIMS, mode="before")
     @classmethod
-    def _to_name(cls, value: object, info: ValidationInfo) -> str:
+    def _to_name(cls, value: object, info: ValidationInfo) -> str | int:
         assert info.field_name is not None
         return _normalised(info.field_name, value)
 
     def to_codes(self, n_employees: int) -> np.ndarray:
-        """The ``int64[4]`` MultiDiscrete action for a team of ``n_employees``."""
-        return self.named().to_array(n_employees)
+        """The ``int64[4]`` MultiDiscrete action for a team of ``n_employees`` (``ValueError``
+        for an employee the team does not have)."""
+        return self.named(n_employees).to_array(n_employees)
 
-    def named(self) -> HelixAction:
-        """The same decision as :class:`helixdesk.models.HelixAction`."""
-        return _named(self.classification, self.priority, self.assignment, self.secondary)
+    def named(self, n_employees: int) -> HelixAction:
+        """The same decision as :class:`helixdesk.models.HelixAction`, for a team of
+        ``n_employees`` (which gives an assignment code its meaning)."""
+        assignment = self.assignment
+        if isinstance(assignment, int):
+            assignment = _assignment_name(assignment, n_employees)
+        return _named(self.classification, self.priority, assignment, self.secondary)
 
     @classmethod
     def from_codes(cls, codes: Any, n_employees: int) -> HelixDeskAction:
@@ -313,6 +363,13 @@ class EpisodeResponse(BaseModel):
     )
     reward: float | None = Field(description="Reward of the step (None after reset)")
     done: bool = Field(description="The episode is over; /grader can grade it")
+
+
+class Readiness(BaseModel):
+    """``GET /ready``: whether a new session starts at once."""
+
+    ready: bool = Field(description="The simulator's kernels are compiled")
+    detail: str = Field(description="What the server is doing")
 
 
 class TaskInfo(BaseModel):

@@ -2,14 +2,22 @@
 
 Each session owns one environment and a lock, so concurrent requests on one session run one
 after another while different sessions run in parallel. Ids are unguessable
-(``secrets.token_urlsafe``). The store holds at most ``max_sessions`` (``StoreFull`` beyond
-that) and forgets a session idle for ``ttl_s`` seconds: expired sessions are dropped lazily by
-every ``open`` / ``get`` and by a background sweep, so abandoned episodes free their memory
-even when no requests come. A session is closed under its lock, so a request already using
-it finishes first, and one still waiting for it gets ``SessionNotFound``. Limits come from
-the environment variables ``HELIXDESK_MAX_SESSIONS`` (default 64) and
-``HELIXDESK_SESSION_TTL_S`` (default 600). Sessions live in this process's memory only: a
-restart forgets them.
+(``secrets.token_urlsafe``). Sessions live in this process's memory only: a restart forgets
+them. The limits come from environment variables:
+
+* ``HELIXDESK_SESSION_TTL_S`` (default 600): a session with no request for that long
+  expires. Expired sessions are dropped lazily by every ``open`` / ``get`` and by a
+  background sweep, so abandoned episodes free their memory even when no requests come.
+* ``HELIXDESK_MAX_SESSIONS`` (default 64) open at once. When the store is full, ``open``
+  evicts the least recently used session idle for at least ``HELIXDESK_EVICT_IDLE_S``
+  (default 60) seconds, so clients that vanished without ``/close`` never lock new ones
+  out; only when every session was used within that time is the store full
+  (``StoreFull``).
+
+A session is closed under its lock, so a request already using it finishes first, and one
+still waiting for it gets ``SessionNotFound``. The store remembers how the last
+``REMEMBERED_ENDS`` sessions ended, so a request naming one hears that it expired, was
+evicted or was closed, not just that its id is unknown.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import os
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,8 +34,11 @@ from typing import Generic, Protocol, TypeVar
 
 MAX_SESSIONS_VAR = "HELIXDESK_MAX_SESSIONS"
 TTL_VAR = "HELIXDESK_SESSION_TTL_S"
+EVICT_IDLE_VAR = "HELIXDESK_EVICT_IDLE_S"
 DEFAULT_MAX_SESSIONS = 64
 DEFAULT_TTL_S = 600.0
+DEFAULT_EVICT_IDLE_S = 60.0
+REMEMBERED_ENDS = 4096
 
 
 class Closable(Protocol):
@@ -46,22 +58,27 @@ class StoreFull(RuntimeError):
 
 @dataclass(frozen=True)
 class SessionLimits:
-    """How many sessions may be open at once and how long an idle one lives."""
+    """How many sessions may be open at once, how long an idle one lives, and how long one
+    must have been idle before a full store may evict it."""
 
     max_sessions: int = DEFAULT_MAX_SESSIONS
     ttl_s: float = DEFAULT_TTL_S
+    evict_idle_s: float = DEFAULT_EVICT_IDLE_S
 
     def __post_init__(self) -> None:
         if self.max_sessions < 1:
             raise ValueError(f"{MAX_SESSIONS_VAR} must be at least 1, got {self.max_sessions}")
         if not self.ttl_s > 0:
             raise ValueError(f"{TTL_VAR} must be positive, got {self.ttl_s}")
+        if not self.evict_idle_s >= 0:
+            raise ValueError(f"{EVICT_IDLE_VAR} must be 0 or more, got {self.evict_idle_s}")
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> SessionLimits:
         return cls(
             max_sessions=_parsed(environ, MAX_SESSIONS_VAR, int, DEFAULT_MAX_SESSIONS),
             ttl_s=_parsed(environ, TTL_VAR, float, DEFAULT_TTL_S),
+            evict_idle_s=_parsed(environ, EVICT_IDLE_VAR, float, DEFAULT_EVICT_IDLE_S),
         )
 
 
@@ -102,6 +119,7 @@ class SessionStore(Generic[E]):
         self.limits = limits
         self._clock = clock
         self._sessions: dict[str, Session[E]] = {}
+        self._ends: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
@@ -111,28 +129,50 @@ class SessionStore(Generic[E]):
             return len(self._sessions)
 
     def open(self) -> Session[E]:
-        """A new session with a fresh environment (``StoreFull`` at the cap)."""
+        """A new session with a fresh environment; at the cap, the least recently used
+        evictable session makes room (``StoreFull`` if none is)."""
         self._start_sweeper()
         self.sweep()
+        evicted = None
         with self._lock:
             if len(self._sessions) >= self.limits.max_sessions:
-                raise StoreFull(
-                    f"all {self.limits.max_sessions} sessions are in use; retry after one "
-                    f"ends or expires ({self.limits.ttl_s:g} s idle)"
-                )
+                evicted = self._evict()
             session = Session(secrets.token_urlsafe(24), self._factory(), self._clock())
             self._sessions[session.id] = session
-            return session
+        if evicted is not None:
+            _close(evicted)
+        return session
+
+    def _evict(self) -> Session[E]:
+        """Forget the least recently used session idle for ``evict_idle_s`` and not in use
+        (the caller holds the store's lock and closes it)."""
+        idle_since = self._clock() - self.limits.evict_idle_s
+        evictable = [
+            s for s in self._sessions.values() if s.last_used <= idle_since and not s.lock.locked()
+        ]
+        if not evictable:
+            raise StoreFull(
+                f"all {self.limits.max_sessions} sessions were used in the last "
+                f"{self.limits.evict_idle_s:g} s; retry after one ends or has been idle that long"
+            )
+        victim = min(evictable, key=lambda s: s.last_used)
+        del self._sessions[victim.id]
+        self._remember_end(
+            victim.id,
+            f"was evicted: the server was full and it was the least recently used session, "
+            f"idle for over {self.limits.evict_idle_s:g} s ({EVICT_IDLE_VAR})",
+        )
+        return victim
 
     def get(self, session_id: str) -> Session[E]:
         """The live session ``session_id``, marked as used now (``SessionNotFound`` if none)."""
         self.sweep()
         with self._lock:
             session = self._sessions.get(session_id)
-            if session is None:
-                raise self._not_found(session_id)
-            session.last_used = self._clock()
-            return session
+            if session is not None:
+                session.last_used = self._clock()
+                return session
+        raise self._not_found(session_id)
 
     @contextmanager
     def use(self, session_id: str) -> Iterator[E]:
@@ -164,6 +204,8 @@ class SessionStore(Generic[E]):
         """Close and forget a session (no error if it is already gone)."""
         with self._lock:
             session = self._sessions.pop(session_id, None)
+            if session is not None:
+                self._remember_end(session_id, "was closed")
         if session is not None:
             _close(session)
 
@@ -174,6 +216,10 @@ class SessionStore(Generic[E]):
             expired = [s for s in self._sessions.values() if s.last_used < deadline]
             for session in expired:
                 del self._sessions[session.id]
+                self._remember_end(
+                    session.id,
+                    f"expired: no request for over {self.limits.ttl_s:g} s ({TTL_VAR})",
+                )
         for session in expired:
             _close(session)
         return len(expired)
@@ -186,12 +232,22 @@ class SessionStore(Generic[E]):
         for session in sessions:
             _close(session)
 
-    @staticmethod
-    def _not_found(session_id: str) -> SessionNotFound:
-        return SessionNotFound(
-            f"unknown or expired session {session_id!r} (sessions live in the server's "
-            "memory: a restart forgets them); POST /reset opens a new one"
-        )
+    def _remember_end(self, session_id: str, how: str) -> None:
+        """Note how a session ended (the caller holds the store's lock)."""
+        self._ends[session_id] = how
+        if len(self._ends) > REMEMBERED_ENDS:
+            self._ends.popitem(last=False)
+
+    def _not_found(self, session_id: str) -> SessionNotFound:
+        """The error for a session that is not open (the caller must not hold the lock)."""
+        with self._lock:
+            how = self._ends.get(session_id)
+        if how is None:
+            return SessionNotFound(
+                f"unknown session {session_id!r} (sessions live in the server's memory: a "
+                "restart forgets them); POST /reset opens a new one"
+            )
+        return SessionNotFound(f"session {session_id!r} {how}; POST /reset opens a new one")
 
     def _start_sweeper(self) -> None:
         with self._lock:

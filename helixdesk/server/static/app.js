@@ -190,6 +190,7 @@ function startEpisode(reply) {
   $("grade").hidden = true;
   $("surges").textContent = "Revealed when the episode ends.";
   $("last-decision").textContent = "None yet.";
+  showDecisions();
   buildPad(reply.observation.desk.choices);
   show(reply);
   setStatus(`Episode started: task ${$("task").value}, seed ${$("seed").value}.`);
@@ -222,6 +223,23 @@ async function stepOnce() {
   if (reply.done) {
     await finish();
   }
+}
+
+/* Free the session's slot when the page goes away (closed, reloaded, navigated from): a
+ * keepalive request outlives the page. A page restored from the back-forward cache is idle
+ * and opens a new session at its next Start. */
+function closeSession() {
+  if (!ui.session) {
+    return;
+  }
+  fetch("close", {
+    method: "POST",
+    keepalive: true,
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ session_id: ui.session }),
+  }).catch(() => {});
+  Object.assign(ui, { session: null, reply: null, running: false });
+  updateControls();
 }
 
 async function finish() {
@@ -581,6 +599,10 @@ function logDecision(decider, sent, reply) {
   $("last-decision").textContent = `“${subject}”: ${text}`;
   ui.decisions.unshift(`#${ui.reply.observation.desk.email_index + 1} ${text}`);
   ui.decisions = ui.decisions.slice(0, LOG_LENGTH);
+  showDecisions();
+}
+
+function showDecisions() {
   $("decision-log").replaceChildren(...ui.decisions.map((line) => el("li", {}, line)));
 }
 
@@ -690,6 +712,7 @@ function init() {
   $("speed").addEventListener("input", showSpeed);
   document.addEventListener("keydown", onKey);
   window.addEventListener("resize", () => ui.reply && drawCharts());
+  window.addEventListener("pagehide", closeSession);
   showSpeed();
   updateControls();
   enqueue(loadTasks);
