@@ -23,7 +23,9 @@ USER app
 RUN python -c "from helixdesk import HelixDeskEnv; HelixDeskEnv().reset(seed=0)"
 
 EXPOSE 7860
+# Healthy once /ready says the kernels are compiled (503 until then), not merely answering.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7860/health', timeout=4)"]
-# No WebSocket compression: deflating every ~3 KB observation costs more than it saves.
-CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860", "--ws-per-message-deflate", "false"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7860/ready', timeout=4)"]
+# `python app.py` serves `app:app` on PORT (7860) with the server's uvicorn settings:
+# WebSocket frames capped at the body limit, no per-message compression.
+CMD ["python", "app.py"]

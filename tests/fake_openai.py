@@ -23,11 +23,14 @@ from helixdesk.spaces import ACTION_DIMS
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted answer: message content (status 200) or an error status."""
+    """One scripted answer: message content (status 200) or an error status; ``html``
+    replaces the whole answer with a page (status 200, ``text/html``), as a web server at
+    the wrong address would send."""
 
     content: str | None = ""
     status: int = 200
     delay_s: float = 0.0
+    html: str | None = None
 
 
 Script = Callable[[dict[str, Any], int], Reply]
@@ -106,17 +109,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         reply = self.server.fake.record(body, {k.lower(): v for k, v in self.headers.items()})
         time.sleep(reply.delay_s)
-        if reply.status == 200:
+        if reply.html is not None:
+            self._send_bytes(200, reply.html.encode(), "text/html; charset=utf-8")
+        elif reply.status == 200:
             self._send(200, _completion(body, reply.content))
         else:
             error = {"message": f"scripted failure {reply.status}", "type": "server_error"}
             self._send(reply.status, {"error": error})
 
     def _send(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
+        self._send_bytes(status, json.dumps(payload).encode(), "application/json")
+
+    def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

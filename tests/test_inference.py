@@ -203,8 +203,9 @@ def test_inference__rule_agent_by_environment_variable() -> None:
     [
         (Reply(status=500), "InternalServerError"),
         (Reply("I would rather not say."), "LLMActionError: unusable reply"),
+        (Reply(html="<html><body>Welcome</body></html>"), "not a chat completion"),
     ],
-    ids=["server-error", "junk-reply"],
+    ids=["server-error", "junk-reply", "html-page"],
 )
 def test_inference__llm_error_mid_episode_is_on_the_step_line(
     fake: FakeOpenAI, failure: Reply, error_text: str

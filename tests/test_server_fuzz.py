@@ -3,15 +3,18 @@
 schemathesis generates requests for every operation of ``/openapi.json`` (valid ones and,
 in its coverage phase, boundary and invalid ones) and checks each answer: no 5xx, a status
 code the schema documents, a body that matches the documented schema, and valid data not
-refused. Requests that name a session get a live one half the time, so the routes' own logic
-runs as well as the unknown-session path. The WebSocket test sends hypothesis-generated
-frames (JSON values of any shape, text, binary) to one ``/ws`` session and requires an answer
-to each and a session that still plays afterwards.
+refused. Stateless, requests that name a session get a live one half the time, so the
+routes' own logic runs as well as the unknown-session path. Stateful, schemathesis follows
+the schema's OpenAPI links (reset → step → state → grader → close) with the ids the server
+returned. The WebSocket test sends hypothesis-generated frames (JSON values of any shape,
+text, binary) to one ``/ws`` session and requires an answer to each and a session that
+still plays afterwards.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +28,7 @@ from helixdesk.server.app import build_app
 from helixdesk.server.sessions import SessionLimits
 from tests.test_server import GOOD
 
-APP = build_app(SessionLimits(max_sessions=2000, ttl_s=60.0))
+APP = build_app(SessionLimits(max_sessions=2000, ttl_s=60.0), warm=lambda: None)
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -56,6 +59,31 @@ def with_live_session(case: Any, http: TestClient) -> None:
 def test_fuzz__every_route_answers_as_its_schema_says(case: Any, http: TestClient) -> None:
     with_live_session(case, http)
     case.call_and_validate()
+
+
+class LinkedCalls(SCHEMA.as_state_machine()):  # type: ignore[misc]
+    """schemathesis's state machine over the links, recording what each call answered."""
+
+    answers: Counter[tuple[str, int]] = Counter()
+
+    def after_call(self, response: Any, case: Any) -> None:
+        self.answers[(case.path, response.status_code)] += 1
+
+
+def test_fuzz__linked_calls_follow_live_sessions_and_answer_as_the_schema_says() -> None:
+    LinkedCalls.answers.clear()
+    LinkedCalls.run(
+        settings=settings(
+            max_examples=60,
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    answers = LinkedCalls.answers
+    assert not [call for call in answers if call[1] >= 500]
+    live = {("/step", 200), ("/state", 200), ("/grader", 409), ("/close", 200)}
+    assert live <= set(answers), answers
 
 
 JSON_VALUES = st.recursive(

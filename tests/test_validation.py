@@ -213,11 +213,8 @@ def test_docker__base_user_port_and_healthcheck() -> None:
     assert instructions["FROM"] == "python:3.11-slim"
     assert instructions["USER"] not in ("root", "0")
     assert instructions["EXPOSE"] == "7860"
-    assert "/health" in instructions["HEALTHCHECK"]
-    assert json.loads(instructions["CMD"]) == [
-        "uvicorn", "app:app", "--host", "0.0.0.0", "--port", "7860",
-        "--ws-per-message-deflate", "false",
-    ]  # fmt: skip
+    assert "/ready" in instructions["HEALTHCHECK"]
+    assert json.loads(instructions["CMD"]) == ["python", "app.py"]
 
 
 def test_docker__installs_the_server_extras_with_the_constraints() -> None:

@@ -318,9 +318,21 @@ class LLMAgent(BaseAgent):
                     ) from exc
                 self._back_off(attempts)
             else:
-                if not response.choices:
-                    raise LLMCallError(f"model {self.config.model!r} returned no choices")
-                return response.choices[0].message.content or ""
+                return self._content(response)
+
+    def _content(self, response: Any) -> str:
+        """The reply text of a chat completion; an error for anything else (an endpoint that
+        is not OpenAI-compatible, e.g. a web page, reaches here as a plain string)."""
+        if not hasattr(response, "choices"):
+            raise LLMCallError(
+                f"{self.config.base_url or 'the endpoint'} answered with something that is "
+                f"not a chat completion ({type(response).__name__}: "
+                f"{str(response)[:MAX_QUOTED_REPLY]!r}); check API_BASE_URL"
+            )
+        if not response.choices:
+            raise LLMCallError(f"model {self.config.model!r} returned no choices")
+        content: str | None = response.choices[0].message.content
+        return content or ""
 
     def _seconds_left(self) -> float:
         return math.inf if self.deadline is None else self.deadline - time.monotonic()
