@@ -9,6 +9,7 @@ README is one of them). ``make test`` installs Chromium (``apt-get install chrom
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +100,11 @@ def start(page: Page, agent: str, task: str, seed: int) -> str:
     page.select_option("#agent", agent)
     page.select_option("#task", task)
     page.fill("#seed", str(seed))
+    page.evaluate("document.getElementById('status').textContent = ''")
     page.click("#start")
+    page.wait_for_function(
+        "document.getElementById('status').textContent.startsWith('Episode started')"
+    )
     page.wait_for_selector("body[data-phase=live]")
     return page.inner_text("#session-id")
 
@@ -190,4 +195,28 @@ def test_keyboard_play__shows_the_queue_counts_of_get_state(watched: Watched) ->
     assert shown_queue(page) == state_queue(watched, session)
     state = server_json(watched, "GET", "/state", params={"session_id": session})
     assert (state["step_count"], state["queue"]["review_queue"]) == (3, 1)
+    watched.assert_clean()
+
+
+def test_new_episode__starts_with_an_empty_log_and_leaving_closes_the_session(
+    watched: Watched,
+) -> None:
+    page = watched.page
+    start(page, "rule", "easy", 3)
+    for _ in range(3):
+        page.click("#step")
+    page.wait_for_function("document.querySelectorAll('#decision-log li').length === 3")
+    session = start(page, "you", "easy", 4)
+    assert page.locator("#decision-log li").count() == 0
+    assert page.inner_text("#last-decision") == "None yet."
+
+    page.goto("about:blank")  # the page is hidden and unloaded: it closes its session
+    deadline = time.monotonic() + 10
+    while True:
+        reply = httpx.get(f"{watched.base_url}/state", params={"session_id": session})
+        if reply.status_code == 404 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert reply.status_code == 404
+    assert "was closed" in reply.json()["detail"]
     watched.assert_clean()
