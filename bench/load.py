@@ -59,6 +59,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.sync.client import ClientConnection as BlockingConnection
 from websockets.sync.client import connect as connect_blocking
 
+from helixdesk.server.app import server_options
 from helixdesk.server.environment import HelixDeskEnvironment
 from helixdesk.server.models import HelixDeskAction
 from helixdesk.server.openenv_api import serialize_observation
@@ -70,7 +71,7 @@ PHASES = ("single", "single_vector", "concurrent")
 HELIXDESK_APP = ("helixdesk.server.app:app",)
 CEILING_APP = ("ceiling_app:app", "--app-dir", str(ROOT / "bench"))
 SEEDS_PER_SESSION = 100_000
-START_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 180.0  # a fresh install compiles the kernels before /ready
 REQUEST_TIMEOUT_S = 30.0
 CLASSIFICATIONS = ("query", "complaint", "flag_for_review")
 PRIORITIES = ("critical", "high", "medium", "normal")
@@ -346,7 +347,7 @@ def running_server(max_sessions: int, app: Sequence[str] = HELIXDESK_APP) -> Ite
     env = {**os.environ, "HELIXDESK_MAX_SESSIONS": str(max_sessions)}
     command = [sys.executable, "-m", "uvicorn", *app]
     command += ["--host", HOST, "--port", str(port), "--log-level", "warning"]
-    command += ["--ws-per-message-deflate", "false"]  # as the container runs it
+    command += uvicorn_flags(server_options())  # as `python app.py` and the container run it
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         server = Server(process, f"http://{HOST}:{port}", log)
@@ -355,6 +356,14 @@ def running_server(max_sessions: int, app: Sequence[str] = HELIXDESK_APP) -> Ite
             yield server
         finally:
             server.stop()
+
+
+def uvicorn_flags(options: dict[str, Any]) -> list[str]:
+    """uvicorn's command-line flags for ``uvicorn.run`` keyword options."""
+    flags = []
+    for name, value in options.items():
+        flags += [f"--{name.replace('_', '-')}", str(value).lower()]
+    return flags
 
 
 class Server:
@@ -369,11 +378,11 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited:\n{self.output()}")
             try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/ready", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError(f"the server did not start in {START_TIMEOUT_S:g} s")
+        raise RuntimeError(f"the server was not ready in {START_TIMEOUT_S:g} s")
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process so far (Linux; NaN elsewhere)."""
