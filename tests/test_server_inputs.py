@@ -353,3 +353,13 @@ def test_ready__the_real_warm_up_compiles_and_reports_ready() -> None:
         while http_client.get("/ready").status_code != 200:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+
+
+def test_codes__schema_and_manifest_say_what_an_assignment_code_means() -> None:
+    schema = TestClient(build_app(LIMITS, warm=lambda: None)).get("/schema").json()
+    assignment = schema["action"]["properties"]["assignment"]
+    code = next(option for option in assignment["anyOf"] if option["type"] == "integer")
+    assert (code["minimum"], code["maximum"]) == (0, 5)
+    assert "n is no_assignment" in assignment["description"]
+    manifest = (Path(__file__).resolve().parents[1] / "openenv.yaml").read_text()
+    assert "assignment n_employees (5 here) is no_assignment" in manifest
