@@ -33,14 +33,12 @@ with :func:`server_options`.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Body, FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -56,7 +54,6 @@ from helixdesk.server.models import (
     HelixDeskAction,
     HelixDeskObservation,
     HelixDeskState,
-    Readiness,
     ResetRequest,
     SessionClosed,
     SessionRequest,
@@ -71,6 +68,7 @@ from helixdesk.server.openenv_api import (
     ServerMode,
     serialize_observation,
 )
+from helixdesk.server.readiness import add_readiness, warm_up
 from helixdesk.server.sessions import SessionLimits, SessionStore
 from helixdesk.spaces import ACTION_DIMS, action_dim_names
 from helixdesk.tasks import TASKS
@@ -230,49 +228,6 @@ def add_episode_routes(app: FastAPI, store: Store) -> None:
     @app.get("/tasks", tags=["Episodes"], summary="The graded tasks and the action schema")
     def tasks() -> TasksResponse:
         return _tasks()
-
-
-def warm_up() -> None:
-    """Compile everything a session runs: one reset and one step of the default scenario,
-    with the desk view (numba compiles each kernel on its first call)."""
-    env = HelixDeskEnvironment()
-    env.reset(seed=0)
-    env.step(HelixDeskAction.from_codes([0, 0, 0, 0], env.simulator.config.env.n_employees))
-    env.close()
-
-
-def add_readiness(app: FastAPI, warm: Callable[[], None]) -> None:
-    """``GET /ready``, and the start-up ``warm`` it reports on (in a daemon thread, so the
-    app answers ``/health`` and ``/ready`` while the kernels compile)."""
-    warmed = threading.Event()
-
-    def start_warm_up() -> None:
-        threading.Thread(
-            target=_warm, args=(warm, warmed), name="helixdesk-warm-up", daemon=True
-        ).start()
-
-    app.router.on_startup.append(start_warm_up)
-
-    @app.get(
-        "/ready",
-        tags=["Health"],
-        summary="Readiness: 200 once the simulator's kernels are compiled, 503 before",
-        response_model=Readiness,
-        responses={503: {"description": "Still compiling", "model": Readiness}},
-    )
-    def ready() -> Readiness | JSONResponse:
-        if warmed.is_set():
-            return Readiness(ready=True, detail="kernels compiled; sessions start at once")
-        waiting = Readiness(
-            ready=False,
-            detail="compiling the simulator's kernels (about a minute on a fresh install)",
-        )
-        return JSONResponse(waiting.model_dump(), status_code=503)
-
-
-def _warm(warm: Callable[[], None], warmed: threading.Event) -> None:
-    warm()
-    warmed.set()
 
 
 def _path_methods(route: BaseRoute) -> set[tuple[str, str]]:

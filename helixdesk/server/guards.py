@@ -12,9 +12,9 @@
   one that is not a JSON object (a binary frame, ``[]``, ``42``, ``"hi"``) or not safe JSON as
   above. :class:`Guards` answers such a frame, and a text frame longer than the body limit,
   with an openenv error message (code ``INVALID_JSON``) and does not pass it on, so the same
-  connection goes on to reset and play. :func:`server_options` caps frames at the protocol
-  level too (uvicorn's ``ws_max_size``), so an oversized frame is refused before it is
-  buffered whole.
+  connection goes on to reset and play. ``helixdesk.server.app.server_options`` caps frames
+  at the protocol level too (uvicorn's ``ws_max_size``), so an oversized frame is refused
+  before it is buffered whole.
 * **Validation errors.** FastAPI echoes the offending input in a 422; bytes, lone surrogates
   and numbers such as ``1e400`` (``inf``) cannot be encoded as JSON, and the reply itself
   failed with 500. :func:`validation_error_reply` sends them as escaped strings.

@@ -1,0 +1,62 @@
+"""Readiness: the app compiles the simulator's kernels at start-up and says when it is done.
+
+The first reset in a fresh install compiles the numba kernels (tens of seconds; numba caches
+them on disk, so later starts take seconds). :func:`add_readiness` runs a warm-up in a daemon
+thread when the app starts, so ``/health`` (liveness) answers at once, and serves
+``GET /ready``: 503 ``{"ready": false}`` until the warm-up has returned, 200 after. The
+container's HEALTHCHECK polls ``/ready``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from helixdesk.server.environment import HelixDeskEnvironment
+from helixdesk.server.models import HelixDeskAction, Readiness
+
+
+def warm_up() -> None:
+    """Compile everything a session runs: one reset and one step of the default scenario,
+    with the desk view (numba compiles each kernel on its first call)."""
+    env = HelixDeskEnvironment()
+    env.reset(seed=0)
+    env.step(HelixDeskAction.from_codes([0, 0, 0, 0], env.simulator.config.env.n_employees))
+    env.close()
+
+
+def add_readiness(app: FastAPI, warm: Callable[[], None]) -> None:
+    """``GET /ready``, and the start-up ``warm`` it reports on (in a daemon thread, so the
+    app answers ``/health`` and ``/ready`` while the kernels compile)."""
+    warmed = threading.Event()
+
+    def start_warm_up() -> None:
+        threading.Thread(
+            target=_warm, args=(warm, warmed), name="helixdesk-warm-up", daemon=True
+        ).start()
+
+    app.router.on_startup.append(start_warm_up)
+
+    @app.get(
+        "/ready",
+        tags=["Health"],
+        summary="Readiness: 200 once the simulator's kernels are compiled, 503 before",
+        response_model=Readiness,
+        responses={503: {"description": "Still compiling", "model": Readiness}},
+    )
+    def ready() -> Readiness | JSONResponse:
+        if warmed.is_set():
+            return Readiness(ready=True, detail="kernels compiled; sessions start at once")
+        waiting = Readiness(
+            ready=False,
+            detail="compiling the simulator's kernels (about a minute on a fresh install)",
+        )
+        return JSONResponse(waiting.model_dump(), status_code=503)
+
+
+def _warm(warm: Callable[[], None], warmed: threading.Event) -> None:
+    warm()
+    warmed.set()
