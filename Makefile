@@ -48,14 +48,14 @@ test: lint typecheck pytest
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 
-# The shipped policy, models/maskable_ppo/ (about 25 min on 2 cores; not part of `make test`).
+# The shipped policy, policies/maskable_ppo/ (about 25 min on 2 cores; not part of `make test`).
 POLICY_ARGS := --agent sb3 --algo maskable_ppo --scenarios hard hard expert default \
 	--features desk --gamma 0.9 --n-envs 16 --batch-size 512 --timesteps 8000000 \
 	--eval-every 500000 --seed 0 --anneal-lr --ent-coef 0.01
 
 .PHONY: policy
 policy: dev
-	$(BIN)/python train.py $(POLICY_ARGS) --out models/maskable_ppo
+	$(BIN)/python train.py $(POLICY_ARGS) --out policies/maskable_ppo
 
 # RLlib (pins gymnasium==1.2.2) in its own virtualenv: install, then a 2-iteration PPO run.
 # It lives inside .venv/: a second venv at the top level (symlinks) fails `openenv validate`.

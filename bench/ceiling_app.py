@@ -19,8 +19,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from helixdesk.openenv_api import serialize_observation
 from helixdesk.server.environment import HelixDeskEnvironment
-from helixdesk.server.openenv_api import serialize_observation
 
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]

@@ -59,10 +59,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.sync.client import ClientConnection as BlockingConnection
 from websockets.sync.client import connect as connect_blocking
 
+from helixdesk.openenv_api import serialize_observation
 from helixdesk.server.app import server_options
 from helixdesk.server.environment import HelixDeskEnvironment
-from helixdesk.server.models import HelixDeskAction
-from helixdesk.server.openenv_api import serialize_observation
+from helixdesk.wire import HelixDeskAction
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"

@@ -18,8 +18,8 @@ import numpy as np
 
 from helixdesk.agents import RuleAgent
 from helixdesk.client import HelixDeskClient
-from helixdesk.server.models import HelixDeskAction
 from helixdesk.tasks import TASK_IDS, make_env
+from helixdesk.wire import HelixDeskAction
 
 
 def play(url: str, task: str, seed: int) -> None:

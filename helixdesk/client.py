@@ -3,7 +3,7 @@
 Each client holds one session, that is one environment on the server::
 
     from helixdesk.client import HelixDeskClient
-    from helixdesk.server.models import HelixDeskAction
+    from helixdesk.wire import HelixDeskAction
 
     with HelixDeskClient(base_url="http://127.0.0.1:7860").sync() as client:
         result = client.reset(seed=42, task="medium")
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from helixdesk.server.models import HelixDeskAction, HelixDeskObservation, HelixDeskState
-from helixdesk.server.openenv_api import EnvClient, StepResult
+from helixdesk.openenv_api import EnvClient, StepResult
 from helixdesk.spaces import ACTION_DIMS
+from helixdesk.wire import HelixDeskAction, HelixDeskObservation, HelixDeskState
 
 
 class HelixDeskClient(EnvClient[HelixDeskAction, HelixDeskObservation, HelixDeskState]):

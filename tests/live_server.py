@@ -13,11 +13,11 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from helixdesk.openenv_api import serialize_observation
 from helixdesk.server.app import server_options
 from helixdesk.server.environment import HelixDeskEnvironment
-from helixdesk.server.models import HelixDeskAction
-from helixdesk.server.openenv_api import serialize_observation
 from helixdesk.spaces import PRIORITIES, SECONDARY_ACTIONS
+from helixdesk.wire import HelixDeskAction
 
 
 def free_port() -> int:

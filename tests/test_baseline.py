@@ -20,7 +20,7 @@ SEED_TABLE = {
     "expert": (0.210, 0.550),
 }
 BAND = 0.10
-README_TABLE_ARGS = "--agents random rule ppo --model models/maskable_ppo/model.zip --markdown"
+README_TABLE_ARGS = "--agents random rule ppo --model policies/maskable_ppo/model.zip --markdown"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from helixdesk.agents import RuleAgent
 from helixdesk.server.app import build_app
 from helixdesk.server.dashboard import STATIC_DIR
-from helixdesk.server.models import HelixDeskAction
 from helixdesk.server.sessions import SessionLimits
 from helixdesk.spaces import ACTION_DIMS
 from helixdesk.tasks import make_env
+from helixdesk.wire import HelixDeskAction
 
 FLAG = {
     "classification": "flag_for_review",

@@ -23,9 +23,9 @@ from websockets.sync.client import connect
 from helixdesk import HelixDeskEnv
 from helixdesk.client import HelixDeskClient
 from helixdesk.server.app import build_app
-from helixdesk.server.models import HelixDeskAction, HelixDeskObservation
 from helixdesk.server.sessions import SessionLimits
 from helixdesk.tasks import TASK_IDS, get_task, make_env
+from helixdesk.wire import HelixDeskAction, HelixDeskObservation
 from tests.live_server import as_json, in_process_episode, scripted_action, serve
 
 Hook = Callable[[], None]

@@ -1,4 +1,4 @@
-"""The shipped policy (``models/maskable_ppo``) beats the rule agent, as the README says.
+"""The shipped policy (``policies/maskable_ppo``) beats the rule agent, as the README says.
 
 Both checks run the commands a reader would (``evaluate.py --json``, ``baseline.py --json``)
 and read their JSON: the held-out seeds 1000-1029 were never trained on, and the table's seeds
@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-POLICY_DIR = ROOT / "models" / "maskable_ppo"
+POLICY_DIR = ROOT / "policies" / "maskable_ppo"
 MODEL = POLICY_DIR / "model.zip"
 HELD_OUT_SEED, HELD_OUT_EPISODES = 1000, 30
 CLEAR_MARGIN = 0.05  # "clearly above the rule agent" on hard and expert

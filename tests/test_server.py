@@ -17,15 +17,15 @@ from pydantic import ValidationError
 
 from helixdesk.server.app import build_app
 from helixdesk.server.environment import EpisodeStateError, HelixDeskEnvironment
-from helixdesk.server.models import (
+from helixdesk.server.sessions import SessionLimits, SessionNotFound, SessionStore, StoreFull
+from helixdesk.spaces import ACTION_DIMS
+from helixdesk.wire import (
     HelixDeskAction,
     HelixDeskObservation,
     HelixDeskState,
     ResetOptions,
     _normalised_choice,
 )
-from helixdesk.server.sessions import SessionLimits, SessionNotFound, SessionStore, StoreFull
-from helixdesk.spaces import ACTION_DIMS
 from tests.live_server import scripted_action, serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -547,3 +547,13 @@ def test_app__import_loads_no_training_ui_or_llm_stack() -> None:
 def test_app__import_does_not_load_gradio() -> None:
     code = "import sys, app; assert 'gradio' not in sys.modules; import gradio"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_layout__the_client_imports_nothing_from_the_server() -> None:
+    """OpenEnv's layout: wire types at the package root, shared; the server apart."""
+    code = (
+        "import sys, helixdesk.client; "
+        "leaked = sorted(m for m in sys.modules if m.startswith('helixdesk.server')); "
+        "assert not leaked, leaked"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -31,8 +31,8 @@ from helixdesk.env import HelixDeskEnv
 from helixdesk.server.app import build_app
 from helixdesk.server.environment import HelixDeskEnvironment
 from helixdesk.server.guards import DEFAULT_MAX_BODY_BYTES, max_body_bytes
-from helixdesk.server.models import HelixDeskAction
 from helixdesk.server.sessions import SessionLimits, SessionNotFound, SessionStore
+from helixdesk.wire import HelixDeskAction
 from tests.live_server import serve
 from tests.test_server import GOOD, client, finish, open_session
 

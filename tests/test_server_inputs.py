@@ -33,9 +33,9 @@ from websockets.sync.client import connect
 from helixdesk.env import HelixDeskEnv
 from helixdesk.server.app import build_app
 from helixdesk.server.guards import DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH, validation_error_reply
-from helixdesk.server.models import CONFIG_VAR, scenario_config
 from helixdesk.server.sessions import SessionLimits, SessionNotFound, SessionStore, StoreFull
 from helixdesk.spaces import ACTION_DIMS
+from helixdesk.tasks import CONFIG_VAR, scenario_config
 from tests.live_server import serve
 from tests.test_server import GOOD, Clock, FakeEnv
 

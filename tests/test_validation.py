@@ -24,10 +24,10 @@ from helixdesk import HelixDeskEnv
 from helixdesk.agents import RuleAgent
 from helixdesk.rewards import COMPONENTS
 from helixdesk.server.app import DEFAULT_PORT, build_app
-from helixdesk.server.models import HelixDeskAction
 from helixdesk.server.sessions import SessionLimits
 from helixdesk.spaces import ACTION_DIMS, action_dim_names
 from helixdesk.tasks import TASK_IDS, TASKS, make_env
+from helixdesk.wire import HelixDeskAction
 from tests.live_server import serve
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -44,34 +44,30 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from helixdesk.server.dashboard import add_dashboard
-from helixdesk.server.environment import HelixDeskEnvironment
-from helixdesk.server.errors import document_errors, error_response, http_errors
-from helixdesk.server.guards import Guards, max_body_bytes, validation_error_reply
-from helixdesk.server.models import (
+from helixdesk.openenv_api import (
+    ConcurrencyConfig,
+    HTTPEnvServer,
+    ServerMode,
+    serialize_observation,
+)
+from helixdesk.server.bodies import (
     EpisodeResponse,
-    Grade,
-    HelixDeskAction,
-    HelixDeskObservation,
-    HelixDeskState,
     ResetRequest,
     SessionClosed,
     SessionRequest,
     StepRequest,
     TaskInfo,
     TasksResponse,
-    scenario_config,
 )
-from helixdesk.server.openenv_api import (
-    ConcurrencyConfig,
-    HTTPEnvServer,
-    ServerMode,
-    serialize_observation,
-)
+from helixdesk.server.dashboard import add_dashboard
+from helixdesk.server.environment import HelixDeskEnvironment
+from helixdesk.server.errors import document_errors, error_response, http_errors
+from helixdesk.server.guards import Guards, max_body_bytes, validation_error_reply
 from helixdesk.server.readiness import add_readiness, warm_up
 from helixdesk.server.sessions import SessionLimits, SessionStore
 from helixdesk.spaces import ACTION_DIMS, action_dim_names
-from helixdesk.tasks import TASKS
+from helixdesk.tasks import TASKS, scenario_config
+from helixdesk.wire import Grade, HelixDeskAction, HelixDeskObservation, HelixDeskState
 
 DEFAULT_PORT = 7860
 TASK_API_PREFIXES = ("/list_environments", "/{env_name}/")

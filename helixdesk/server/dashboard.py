@@ -29,11 +29,12 @@ from pydantic import BaseModel, Field
 from helixdesk.agents import BaseAgent, RandomAgent, RuleAgent
 from helixdesk.env import HelixDeskEnv
 from helixdesk.metrics import alerted_surges
+from helixdesk.server.bodies import SessionRequest
 from helixdesk.server.environment import EpisodeStateError, HelixDeskEnvironment
 from helixdesk.server.errors import http_errors
-from helixdesk.server.models import HelixDeskAction, SessionRequest
 from helixdesk.server.sessions import SessionStore
 from helixdesk.simulator.state import EV_A, EV_B, EV_C, EV_TIME
+from helixdesk.wire import HelixDeskAction
 
 STATIC_DIR = Path(__file__).with_name("static")
 ASSETS_PATH = "/dashboard/assets"

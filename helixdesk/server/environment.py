@@ -1,11 +1,11 @@
 """HelixDesk as an OpenEnv ``Environment``: one episode of one task at a time.
 
 ``reset(seed, episode_id, task, view)`` builds the task's scenario (no task means the packaged
-default config; :func:`~helixdesk.server.models.scenario_config`) and resets it with the
+default config; :func:`~helixdesk.tasks.scenario_config`) and resets it with the
 seed; ``view='vector'`` leaves the desk view and its text out of the episode's observations
 (building them is most of a step's server time, and an RL client reads only the vector).
 ``step`` takes a
-:class:`~helixdesk.server.models.HelixDeskAction`. Observations carry only what an agent may
+:class:`~helixdesk.wire.HelixDeskAction`. Observations carry only what an agent may
 see; the simulator, its tape and its config stay out of reach, and ``reset`` accepts no other
 options. ``grade()`` scores a finished episode from its event log with the task's grader;
 an episode reset without a task has no grader, so grading it is refused (like grading an
@@ -24,7 +24,11 @@ import numpy as np
 import helixdesk
 from helixdesk.env import HelixDeskEnv
 from helixdesk.models import HelixAction
-from helixdesk.server.models import (
+from helixdesk.openenv_api import Environment, EnvironmentMetadata
+from helixdesk.server.sessions import TTL_VAR
+from helixdesk.tasks import get_task, scenario_config
+from helixdesk.text_view import build_view, queue_view, render_text
+from helixdesk.wire import (
     FULL_VIEW,
     Grade,
     HelixDeskAction,
@@ -32,12 +36,7 @@ from helixdesk.server.models import (
     HelixDeskState,
     ResetOptions,
     ViewMode,
-    scenario_config,
 )
-from helixdesk.server.openenv_api import Environment, EnvironmentMetadata
-from helixdesk.server.sessions import TTL_VAR
-from helixdesk.tasks import get_task
-from helixdesk.text_view import build_view, queue_view, render_text
 
 
 class EpisodeStateError(RuntimeError):
@@ -98,7 +97,7 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         **kwargs: Any,
     ) -> HelixDeskObservation:
         """Start an episode of ``task`` (default config if None); options are
-        :class:`~helixdesk.server.models.ResetOptions` (``view``), others are refused."""
+        :class:`~helixdesk.wire.ResetOptions` (``view``), others are refused."""
         options = ResetOptions(seed=seed, episode_id=episode_id, task=task, **kwargs)
         self._check_open()
         env = self._env_for(options.task)

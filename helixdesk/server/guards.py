@@ -35,7 +35,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from helixdesk.server.openenv_api import WSErrorCode, WSErrorResponse
+from helixdesk.openenv_api import WSErrorCode, WSErrorResponse
 
 MAX_BODY_VAR = "HELIXDESK_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from helixdesk.server.bodies import Readiness
 from helixdesk.server.environment import HelixDeskEnvironment
-from helixdesk.server.models import HelixDeskAction, Readiness
+from helixdesk.wire import HelixDeskAction
 
 
 def warm_up() -> None:

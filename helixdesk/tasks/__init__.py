@@ -7,15 +7,19 @@ Each task module has ``grade(env, agent, seed=42) -> float`` in [0, 1] and a ``T
 
 from __future__ import annotations
 
+import os
+from functools import cache
 from typing import Any
 
 from helixdesk.agents import BaseAgent
+from helixdesk.config import HelixConfig, load_config
 from helixdesk.env import HelixDeskEnv
 from helixdesk.tasks import easy, expert, hard, medium
 from helixdesk.tasks.base import Task
 
 TASKS: dict[str, Task] = {module.TASK.id: module.TASK for module in (easy, medium, hard, expert)}
 TASK_IDS = tuple(TASKS)
+CONFIG_VAR = "HELIXDESK_CONFIG"
 
 
 def get_task(task_id: str) -> Task:
@@ -34,4 +38,33 @@ def grade(task_id: str, agent: BaseAgent, seed: int = 42, env: HelixDeskEnv | No
     return get_task(task_id).grade(env, agent, seed)
 
 
-__all__ = ["TASKS", "TASK_IDS", "Task", "get_task", "grade", "make_env"]
+@cache
+def scenario_config(task: str | None) -> HelixConfig:
+    """The validated config a reset with ``task`` plays. For None: the packaged default, or
+    the YAML file named by ``HELIXDESK_CONFIG`` merged over it (a server of your own
+    scenario, e.g. a team of 6).
+
+    Built once per process (parsing and validating took ~10 ms, most of a new session's
+    cost) and shared: configs are immutable.
+    """
+    if task is None:
+        return load_config(os.environ.get(CONFIG_VAR) or None)
+    return get_task(task).config()
+
+
+def team_size() -> int:
+    """The largest team of any scenario a client can reset to (every one has 5 today)."""
+    return max(scenario_config(task).env.n_employees for task in (None, *TASK_IDS))
+
+
+__all__ = [
+    "CONFIG_VAR",
+    "TASKS",
+    "TASK_IDS",
+    "Task",
+    "get_task",
+    "grade",
+    "make_env",
+    "scenario_config",
+    "team_size",
+]

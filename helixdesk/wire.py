@@ -1,4 +1,10 @@
-"""Wire types of the HelixDesk OpenEnv server: action, observation, state and HTTP bodies.
+"""The wire types of HelixDesk's OpenEnv face, shared by the server and its clients.
+
+OpenEnv keeps an environment's wire types at the package root, apart from the server: the
+typed client (:mod:`helixdesk.client`) imports them from here and nothing from
+``helixdesk.server``. They are the action, the observation, the state, the grade and the
+reset options; the server's HTTP request and reply bodies are in
+:mod:`helixdesk.server.bodies`.
 
 The action's four fields accept the seed's names or integer codes. Names and the codes of
 classification, priority and secondary are normalised to names by
@@ -13,8 +19,7 @@ and the action mask); the episode's grade appears once the episode is over.
 
 from __future__ import annotations
 
-import os
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -29,7 +34,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from helixdesk.config import HelixConfig, load_config
 from helixdesk.models import (
     EMPLOYEE_INDEX_LIMIT,
     NO_ASSIGNMENT,
@@ -38,13 +42,12 @@ from helixdesk.models import (
     Priority,
     Secondary,
 )
-from helixdesk.server.openenv_api import Action, Observation, State
+from helixdesk.openenv_api import Action, Observation, State
 from helixdesk.spaces import ACTION_DIMS, CLASSIFICATIONS, PRIORITIES, SECONDARY_ACTIONS
-from helixdesk.tasks import TASK_IDS, get_task
+from helixdesk.tasks import TASK_IDS, team_size
 from helixdesk.text_view import DeskView, QueueView
 
 ASSIGNMENT = "assignment"
-CONFIG_VAR = "HELIXDESK_CONFIG"
 # A valid action; one field at a time is swapped in to validate it through HelixAction.
 _VALID_ACTION = dict(zip(ACTION_DIMS, ("query", "normal", "no_assignment", "none"), strict=True))
 # The largest integer every JSON reader holds exactly (JavaScript's Number.MAX_SAFE_INTEGER).
@@ -62,25 +65,6 @@ def _name_or_code(names: tuple[str, ...]) -> WithJsonSchema:
             ]
         }
     )
-
-
-@cache
-def scenario_config(task: str | None) -> HelixConfig:
-    """The validated config a reset with ``task`` plays. For None: the packaged default, or
-    the YAML file named by ``HELIXDESK_CONFIG`` merged over it (a server of your own
-    scenario, e.g. a team of 6).
-
-    Built once per process (parsing and validating took ~10 ms, most of a new session's
-    cost) and shared: configs are immutable.
-    """
-    if task is None:
-        return load_config(os.environ.get(CONFIG_VAR) or None)
-    return get_task(task).config()
-
-
-def team_size() -> int:
-    """The largest team of any scenario a client can reset to (every one has 5 today)."""
-    return max(scenario_config(task).env.n_employees for task in (None, *TASK_IDS))
 
 
 def _assignment_schema(schema: dict[str, Any]) -> None:
@@ -283,9 +267,6 @@ class HelixDeskState(State):
     )
 
 
-# -- HTTP bodies and replies ---------------------------------------------------------------
-
-
 class ResetOptions(BaseModel):
     """Options of ``reset`` (HTTP body fields and WebSocket ``reset`` data alike)."""
 
@@ -323,67 +304,3 @@ class ResetOptions(BaseModel):
             reason = f"unknown task {task!r}; choose from {', '.join(TASK_IDS)}"
             raise _invalid("unknown_task", reason)
         return task
-
-
-class ResetRequest(ResetOptions):
-    """``POST /reset`` body: the reset options, optionally reusing an open session."""
-
-    session_id: str | None = Field(
-        default=None, description="Reset this open session instead of opening a new one"
-    )
-
-
-class SessionRequest(BaseModel):
-    """A body naming one session."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    session_id: str = Field(description="The id returned by POST /reset")
-
-
-class SessionClosed(BaseModel):
-    """Reply of ``POST /close``."""
-
-    session_id: str = Field(description="The session that was closed; its id is now unknown")
-    closed: bool = Field(default=True, description="Always true")
-
-
-class StepRequest(SessionRequest):
-    """``POST /step`` body."""
-
-    action: HelixDeskAction = Field(description="The triage decision for the current email")
-
-
-class EpisodeResponse(BaseModel):
-    """Reply of ``POST /reset`` and ``POST /step``; the same data as a WebSocket reply."""
-
-    session_id: str = Field(description="Pass it to /step, /state and /grader")
-    observation: dict[str, Any] = Field(
-        description="HelixDeskObservation fields except reward and done (see GET /schema)"
-    )
-    reward: float | None = Field(description="Reward of the step (None after reset)")
-    done: bool = Field(description="The episode is over; /grader can grade it")
-
-
-class Readiness(BaseModel):
-    """``GET /ready``: whether a new session starts at once."""
-
-    ready: bool = Field(description="The simulator's kernels are compiled")
-    detail: str = Field(description="What the server is doing")
-
-
-class TaskInfo(BaseModel):
-    """One graded task."""
-
-    id: str = Field(description="Task id, the value of reset's task")
-    difficulty: str = Field(description="easy, medium, hard or expert")
-    description: str = Field(description="What is played and how it is scored")
-    emails: int = Field(description="Emails (steps) per episode")
-    choices: dict[str, list[str]] = Field(description="Valid names for each action field")
-
-
-class TasksResponse(BaseModel):
-    """``GET /tasks``: the tasks and how to act in them."""
-
-    tasks: list[TaskInfo] = Field(description="The graded tasks")
-    action_schema: dict[str, Any] = Field(description="JSON schema of the action")
