@@ -29,8 +29,8 @@ mismatches, and the CPU time the server and this client used; ``--json PATH`` wr
 same. Exits 1 on any error or mismatch.
 
 ``--ceiling`` then runs the same phases, with the same client, against
-``bench/ceiling_app.py``: a bare ASGI app on the same uvicorn that parses each request and
-answers with a fixed reply of a real one's size. No server can do less, so its figures are
+``bench/experiments/ceiling_app.py``: a bare ASGI app on the same uvicorn that parses each
+request and answers with a fixed reply of a real one's size. No server can do less, so its figures are
 the most this machine and this client allow, the yardstick for HelixDesk's (on a 2-core
 machine the client and the server share the cores).
 """
@@ -69,7 +69,7 @@ HOST = "127.0.0.1"
 TASKS: tuple[str | None, ...] = (None, "easy", "medium", "hard", "expert")
 PHASES = ("single", "single_vector", "concurrent")
 HELIXDESK_APP = ("helixdesk.server.app:app",)
-CEILING_APP = ("ceiling_app:app", "--app-dir", str(ROOT / "bench"))
+CEILING_APP = ("ceiling_app:app", "--app-dir", str(ROOT / "bench" / "experiments"))
 SEEDS_PER_SESSION = 100_000
 START_TIMEOUT_S = 180.0  # a fresh install compiles the kernels before /ready
 REQUEST_TIMEOUT_S = 30.0
@@ -511,7 +511,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--ceiling",
         action="store_true",
-        help="then run the same phases against bench/ceiling_app.py, a server that does no work",
+        help="then run the same phases against bench/experiments/ceiling_app.py, a server "
+        "that does no work",
     )
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
@@ -540,7 +541,7 @@ def run_phases(
 def measure(args: argparse.Namespace, report: dict[str, Any]) -> list[SessionResult]:
     """Start the server, run the phases into ``report``; returns every session's result.
 
-    With ``--ceiling``, then the same phases against ``bench/ceiling_app.py`` into
+    With ``--ceiling``, then the same phases against ``bench/experiments/ceiling_app.py`` into
     ``report["ceiling"]`` (their results are not returned: its replies are fixed)."""
     with running_server(max_sessions=max(args.ws, args.http, len(TASKS))) as server:
         warm_up(server)

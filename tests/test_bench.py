@@ -45,19 +45,3 @@ def test_kernel_profile_script_names_the_compiled_functions_for_perf() -> None:
     names = perf_map.read_text()
     perf_map.unlink()
     assert "engine10step_batch" in names and "engine13_step_episode" in names
-
-
-@pytest.mark.slow
-def test_kernel_variants_script__times_each_variant_against_float64() -> None:
-    # 'tiled' also checks that stepping tile by tile ends in the float64 run's exact state.
-    command = [
-        sys.executable, str(ROOT / "bench" / "kernel_variants.py"), "--batch", "64",
-        "--steps", "2", "--repetitions", "2", "--variants", "float64", "huge_pages", "tiled",
-        "--tile", "16",
-    ]  # fmt: skip
-    run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
-    lines = run.stdout.splitlines()
-    assert lines[0].startswith("B = 64")
-    assert lines[1].split()[0] == "float64" and "vs float64" not in lines[1]
-    assert lines[2].split()[0] == "huge_pages" and lines[2].endswith("vs float64)")
-    assert lines[3].split()[0] == "tiled" and lines[3].endswith("vs float64)")

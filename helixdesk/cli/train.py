@@ -23,14 +23,12 @@ from helixdesk.env import HelixDeskEnv
 from helixdesk.evaluation import AGENT_NAMES, EpisodeResult, StepRecord, make_agent, run_episode
 from helixdesk.monitor import EpisodeLogger, TerminalDashboard
 from helixdesk.monitor.terminal_dashboard import format_metric
-from helixdesk.tasks import TASK_IDS
+from helixdesk.tasks import DEFAULT_SCENARIO, SCENARIOS
 
 SB3_AGENT = "sb3"
 SB3_ALGOS = ("ppo", "maskable_ppo")
 TRAIN_MODULES = ("torch", "stable_baselines3", "sb3_contrib")
 DEFAULT_EPISODES = 100
-DEFAULT_SCENARIO = "default"
-SCENARIOS = (DEFAULT_SCENARIO, *TASK_IDS)
 FEATURES = ("obs", "desk")
 EXIT_OK = 0
 EXIT_USAGE = 2

@@ -49,10 +49,9 @@ from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import VecEnv
 
 from helixdesk.agents.policy_agent import PolicyAgent
-from helixdesk.cli.train import DEFAULT_SCENARIO
 from helixdesk.config import HelixConfig
 from helixdesk.sb3 import DeskFeatures, HelixDeskSB3VecEnv, ScenarioMixVecEnv
-from helixdesk.tasks import TASK_IDS, TASKS
+from helixdesk.tasks import DEFAULT_SCENARIO, TASK_IDS, TASKS
 
 TORCH_THREADS = 1
 # Task scores on the learning curve: seeds apart from the README table's (42, 100, 2026) and
@@ -60,7 +59,6 @@ TORCH_THREADS = 1
 EVAL_SEEDS = (500, 501, 502)
 RECENT_EPISODES = 10
 SUMMARY_SECONDS = 5.0  # at most one summary line per this many seconds (plus evals and end)
-N_STEPS = 128  # rollout length per sub-env
 CURVE_COLUMNS = ("timesteps", "episodes", "mean_return", "fps", *TASK_IDS)
 MODEL_FILE = "model.zip"
 CONFIG_FILE = "config.yaml"

@@ -12,19 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 from numba import prange
 
-from helixdesk.config import HelixConfig
 from helixdesk.simulator.clock import start_hour
-from helixdesk.simulator.email_gen import E_COLUMNS, draw_emails
+from helixdesk.simulator.email_gen import draw_emails
 from helixdesk.simulator.jit import parallel_tape_builder, tape_builder
-from helixdesk.simulator.state import MAX_SURGES, SC_END_TIME, SC_START_HOUR, SG_COLUMNS
+from helixdesk.simulator.state import SC_END_TIME, SC_START_HOUR
 from helixdesk.simulator.trend_watchdog import draw_surges
 from helixdesk.simulator.uniforms import (
     G_START,
     TP_N_EMAILS,
     U_COLUMNS,
-    block_size,
-    split_block,
-    tape_params,
 )
 
 
@@ -75,14 +71,3 @@ def draw_tapes_parallel(tape, indices, blocks, emails, surges, scalars) -> None:
     for j in prange(indices.shape[0]):
         b = indices[j]
         _draw_one(blocks[j], tape, emails[b], surges[b], scalars[b])
-
-
-def draw_tape(rng: np.random.Generator, config: HelixConfig) -> Tape:
-    """A standalone tape (the env draws its tapes straight into its state arrays)."""
-    n = config.env.episode_emails
-    uniforms, g = split_block(rng.random(block_size(n)), n)
-    emails = np.zeros((n, E_COLUMNS))
-    surges = np.zeros((MAX_SURGES, SG_COLUMNS))
-    scalars = np.zeros(max(SC_END_TIME, SC_START_HOUR) + 1)
-    build_tape(uniforms, g, tape_params(config), emails, surges, scalars)
-    return Tape(emails, surges, float(scalars[SC_START_HOUR]), float(scalars[SC_END_TIME]))

@@ -19,6 +19,9 @@ from helixdesk.tasks.base import Task
 
 TASKS: dict[str, Task] = {module.TASK.id: module.TASK for module in (easy, medium, hard, expert)}
 TASK_IDS = tuple(TASKS)
+# The packaged config (no task), by the name the training CLI gives it.
+DEFAULT_SCENARIO = "default"
+SCENARIOS = (DEFAULT_SCENARIO, *TASK_IDS)
 CONFIG_VAR = "HELIXDESK_CONFIG"
 
 
@@ -59,6 +62,8 @@ def team_size() -> int:
 
 __all__ = [
     "CONFIG_VAR",
+    "DEFAULT_SCENARIO",
+    "SCENARIOS",
     "TASKS",
     "TASK_IDS",
     "Task",

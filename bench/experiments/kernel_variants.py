@@ -2,8 +2,8 @@
 
 Usage::
 
-    python bench/kernel_variants.py                     # B = 4096, every variant
-    python bench/kernel_variants.py --batch 1024 --variants float32_held huge_pages
+    python bench/experiments/kernel_variants.py                     # B = 4096, every variant
+    python bench/experiments/kernel_variants.py --batch 1024 --variants float32_held huge_pages
 
 Each variant is the same batch (same seeds, same 30 warm-up steps of random actions) with its
 arrays stored differently; the compiled kernels are the same Python functions, which numba
