@@ -30,9 +30,9 @@ same. Exits 1 on any error or mismatch.
 
 ``--ceiling`` then runs the same phases, with the same client, against
 ``bench/experiments/ceiling_app.py``: a bare ASGI app on the same uvicorn that parses each
-request and answers with a fixed reply of a real one's size. No server can do less, so its figures are
-the most this machine and this client allow, the yardstick for HelixDesk's (on a 2-core
-machine the client and the server share the cores).
+request and answers with a fixed reply of a real one's size. No server can do less, so its
+figures are the most this machine and this client allow, the yardstick for HelixDesk's (on a
+2-core machine the client and the server share the cores).
 """
 
 from __future__ import annotations
