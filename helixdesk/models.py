@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeGuard, get_args
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from helixdesk.rewards import COMPONENTS
+from helixdesk.rewards import COMPONENTS, components_from_info
 from helixdesk.spaces import (
     ACTION_DIMS,
     CATEGORY_CODE_SLOTS,
@@ -404,5 +404,5 @@ class HelixReward(_Frozen):
     def from_step(cls, reward: float, info: Mapping[str, Any]) -> HelixReward:
         """Build from ``step()``'s reward and its ``info`` dict."""
         return cls.model_validate(
-            {"total": reward, "raw": info["reward_raw"], "components": info["reward_components"]}
+            {"total": reward, "raw": info["reward_raw"], "components": components_from_info(info)}
         )

@@ -27,6 +27,10 @@ the episodes are two separate compiled calls (``BatchSimulator.reset``).
 
 from __future__ import annotations
 
+import importlib
+import logging
+import os
+import threading
 from typing import Any
 
 import numba
@@ -54,13 +58,96 @@ class BoundKernel:
     to that machine code. So every later call must pass the same types (dtype, rank and
     C-contiguity of every array): the machine code reads memory by them unchecked. Callers
     build their varying arguments in a fixed form (``np.ascontiguousarray`` with a dtype).
+
+    ``threads`` (parallel kernels only) sets numba's thread count for each call; numba keeps
+    that count per calling thread, so it is set where the kernel runs. A bound kernel copies
+    and pickles as its kernel's name: the copy binds again on its first call.
     """
 
-    def __init__(self, kernel: CPUDispatcher) -> None:
+    def __init__(self, kernel: CPUDispatcher, threads: int | None = None) -> None:
         self.kernel = kernel
+        self.threads = threads
         self._entry: Any = None
 
     def __call__(self, *args: Any) -> None:
         if self._entry is None:
-            self._entry = self.kernel.compile(tuple(numba.typeof(arg) for arg in args))
+            self._entry = _compile(self.kernel, tuple(numba.typeof(arg) for arg in args))
+        if self.threads is not None:
+            numba.set_num_threads(self.threads)
         self._entry(*args)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        py_func = self.kernel.py_func
+        return _kernel_named, (py_func.__module__, py_func.__qualname__, self.threads)
+
+
+def _kernel_named(module: str, name: str, threads: int | None) -> BoundKernel:
+    return BoundKernel(getattr(importlib.import_module(module), name), threads)
+
+
+# -- compile notice ----------------------------------------------------------------------------
+
+COMPILE_NOTICE = (
+    "compiling HelixDesk's simulator kernels: the first use after an install or upgrade takes "
+    "about {minutes} minutes on 2 cores, later runs load them from numba's cache "
+    "(`python -m helixdesk.warmup` compiles them all ahead)"
+)
+FIRST_USE_MINUTES = "2-3"  # cold-cache `python -m helixdesk.warmup`, docs/performance.md
+NOTICE_AFTER_S = 1.0  # loading a kernel from the cache takes well under this
+_notice_given = threading.Event()
+
+
+def _compile(kernel: CPUDispatcher, signature: tuple[Any, ...]) -> Any:
+    """``kernel``'s entry point for ``signature``; says once per process, if it takes long
+    enough to be a compile rather than a cache load, that compiling has started."""
+    if _notice_given.is_set():
+        return kernel.compile(signature)
+    timer = threading.Timer(NOTICE_AFTER_S, _give_notice)
+    timer.daemon = True
+    timer.start()
+    try:
+        return kernel.compile(signature)
+    finally:
+        timer.cancel()
+
+
+def _give_notice() -> None:
+    if not _notice_given.is_set():
+        _notice_given.set()
+        logging.getLogger("helixdesk").warning(COMPILE_NOTICE.format(minutes=FIRST_USE_MINUTES))
+
+
+# -- threads -----------------------------------------------------------------------------------
+
+
+WAIT_POLICY_VARIABLE = "OMP_WAIT_POLICY"
+
+
+def start_threads() -> None:
+    """Start numba's thread pool with waiting threads that sleep instead of spin.
+
+    OpenMP's default lets a thread that waits for the others spin; with another busy process
+    on a 2-core machine, the spinning threads and the competitor fight for the cores and a
+    parallel step slowed several-fold (``bench/contention.py``). The OpenMP runtime reads
+    ``OMP_WAIT_POLICY`` once, as numba loads it when the pool starts: ``PASSIVE`` is set for
+    that moment only (other libraries keep their own setting), unless the user chose a
+    policy. A pool already started keeps the policy it started with.
+    """
+    if WAIT_POLICY_VARIABLE in os.environ:
+        numba.get_num_threads()
+        return
+    os.environ[WAIT_POLICY_VARIABLE] = "PASSIVE"
+    try:
+        numba.get_num_threads()  # starts the pool
+    finally:
+        del os.environ[WAIT_POLICY_VARIABLE]
+
+
+def check_threads(threads: int | None) -> int | None:
+    """``threads`` if numba can run that many (1 .. ``NUMBA_NUM_THREADS``), else ValueError."""
+    if threads is not None and not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
+        raise ValueError(
+            f"threads must be in 1..{numba.config.NUMBA_NUM_THREADS} (NUMBA_NUM_THREADS), "
+            f"got {threads}"
+        )
+    return threads
