@@ -71,4 +71,6 @@ def component_info(counts: np.ndarray, values: np.ndarray) -> dict[str, np.float
 
 def components_from_info(info: Mapping[str, Any]) -> dict[str, float]:
     """The named components (``COMPONENTS`` order) of a single env's ``info``."""
-    return {name: float(info[key]) for name, key in zip(COMPONENTS, COMPONENT_INFO_KEYS)}
+    return {
+        name: float(info[key]) for name, key in zip(COMPONENTS, COMPONENT_INFO_KEYS, strict=True)
+    }

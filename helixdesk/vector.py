@@ -145,8 +145,8 @@ class HelixDeskVectorEnv(VectorEnv):
             raise ValueError(f"actions must have shape ({self.num_envs}, 4), got {actions.shape}")
         active = self._everyone
         if self.autoreset_mode == AutoresetMode.NEXT_STEP:
-            self._restart(np.flatnonzero(self._ended))
             active = ~self._ended
+            self._restart(np.flatnonzero(self._ended))
         elif self.autoreset_mode == AutoresetMode.DISABLED and self._ended.any():
             raise gym.error.ResetNeeded(
                 f"sub-envs {np.flatnonzero(self._ended).tolist()} ended and autoreset is "

@@ -12,13 +12,13 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import helixdesk
 from helixdesk import HelixDeskEnv
-from helixdesk.rewards import COMPONENTS
+from helixdesk.rewards import COMPONENTS, components_from_info
 from tests.conftest import NINE_CATEGORIES, SIX_EMPLOYEES
 
 CONFIGS = [None, SIX_EMPLOYEES, NINE_CATEGORIES]
 INFO_KEYS = {
-    "reward_components",
     "reward_raw",
+    *(f"reward_{name}" for name in COMPONENTS),
     "action_mask",
     "applied_action",
     "email_index",
@@ -54,13 +54,18 @@ def test_episode__is_truncated_after_episode_emails_steps() -> None:
 def test_info__has_the_same_keys_every_step(env: HelixDeskEnv) -> None:
     _, info = env.reset(seed=1)
     assert set(info) == INFO_KEYS
-    assert list(info["reward_components"]) == list(COMPONENTS)
     for _ in range(100):
         _, reward, _, _, info = env.step(env.action_space.sample())
         assert set(info) == INFO_KEYS
-        assert list(info["reward_components"]) == list(COMPONENTS)
-        assert sum(info["reward_components"].values()) == pytest.approx(info["reward_raw"])
+        assert list(components_from_info(info)) == list(COMPONENTS)
+        assert sum(components_from_info(info).values()) == pytest.approx(info["reward_raw"])
         assert reward == pytest.approx(np.clip(info["reward_raw"], -1.0, 1.0))
+
+
+def test_info__values_are_numpy_values_no_python_numbers_and_no_dicts(env: HelixDeskEnv) -> None:
+    # Vectorising stacks each key into one array, and TorchRL specs info from numpy dtypes.
+    for info in (env.reset(seed=1)[1], env.step(env.action_space.sample())[4]):
+        assert all(isinstance(value, np.generic | np.ndarray) for value in info.values())
 
 
 def test_step_before_reset__is_a_clear_error(env: HelixDeskEnv) -> None:
