@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import itertools
+import pickle
+import subprocess
+import sys
 import warnings
+
+import cloudpickle
 
 import gymnasium as gym
 import numpy as np
@@ -136,6 +143,56 @@ def test_render_ansi__shows_email_queue_and_team() -> None:
     assert "email 1/100" in text
     assert "employee_4" in text
     assert "queue:" in text
+
+
+def test_render_rgb_array__draws_a_frame_of_the_desk_that_follows_the_episode() -> None:
+    env = gym.make(helixdesk.ENV_ID, render_mode="rgb_array")
+    with pytest.raises(gym.error.ResetNeeded):
+        env.render()
+    env.reset(seed=0)
+    frames = [env.render()]
+    for _ in range(10):
+        env.step(env.action_space.sample())
+        frames.append(env.render())
+    assert all(frame.shape == (400, 800, 3) and frame.dtype == np.uint8 for frame in frames)
+    assert all(not np.array_equal(a, b) for a, b in itertools.pairwise(frames))
+    assert len(np.unique(frames[-1].reshape(-1, 3), axis=0)) > 10  # text and gauges, not a fill
+
+
+def test_render__draws_nothing_without_a_render_mode_and_loads_no_drawing_library() -> None:
+    code = (
+        "import sys, helixdesk; env = helixdesk.HelixDeskEnv(); env.reset(seed=0); "
+        "env.step(env.action_space.sample()); assert env.render() is None; "
+        "assert 'PIL' not in sys.modules and 'helixdesk.render' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+def _twins(env: HelixDeskEnv) -> list[HelixDeskEnv]:
+    return [
+        copy.deepcopy(env),
+        pickle.loads(pickle.dumps(env)),
+        cloudpickle.loads(cloudpickle.dumps(env)),
+    ]
+
+
+def test_copies__continue_the_episode_exactly_and_independently(env: HelixDeskEnv) -> None:
+    env.reset(seed=9)
+    env.action_space.seed(9)
+    actions = [env.action_space.sample() for _ in range(60)]
+    for action in actions[:20]:
+        env.step(action)
+    twins = _twins(env)
+    for action in actions[20:]:
+        expected = env.step(action)
+        for twin in twins:
+            got = twin.step(action)
+            assert np.array_equal(got[0], expected[0]) and got[1:4] == expected[1:4]
+            assert all(np.array_equal(got[4][k], v) for k, v in expected[4].items())
+    assert all(np.array_equal(twin.event_log.records, env.event_log.records) for twin in twins)
+    alone = copy.deepcopy(env)
+    alone.reset(seed=1)
+    assert env.email_index == 60 and alone.email_index == 0
 
 
 def test_render_mode__rejects_unknown_modes() -> None:
