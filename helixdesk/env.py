@@ -143,9 +143,10 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     ``HelixDeskEnv(config=None, render_mode=None, record_events=True)``: ``config`` is
     ``None`` (packaged defaults), a YAML path or a partial nested dict merged over the
     defaults; ``render_mode`` ``"ansi"`` (text) or ``"rgb_array"`` (a ``(400, 800, 3)`` uint8
-    frame of the email, its triage, the queue, the team's load, SLA pressure and trend alerts;
-    drawn with Pillow, which only a rendering env loads); ``record_events`` keeps the episode's event log
-    (``env.event_log``) for graders and metrics (turn off for maximal speed).
+    frame of the email, its triage, the queue, the team's load, SLA pressure and trend
+    alerts; drawn with Pillow, which only a rendering env loads); ``record_events`` keeps the
+    episode's event log (``env.event_log``) for graders and metrics (turn off for maximal
+    speed).
 
     ## Version History
 

@@ -60,6 +60,12 @@ def desk(sim: BatchSimulator, b: int) -> Desk:
     cfg = config.env
     queue, team = obs[groups["queue_state"]], obs[groups["team_state"]]
     sla = obs[groups["sla_state"]]
+    team_capacity = cfg.n_employees * cfg.employee_capacity
+    counts = {
+        p: (round(float(v) * team_capacity), float(v))
+        for p, v in zip(PRIORITIES, queue[:4], strict=True)
+    }
+    counts["review"] = (round(float(queue[4]) * cfg.review_capacity), float(queue[4]))
     return Desk(
         email_index=index,
         emails_total=total,
@@ -67,13 +73,7 @@ def desk(sim: BatchSimulator, b: int) -> Desk:
         email=_email(sim.emails[b, index], config) if index < total else None,
         triage=_triage(sim.out.applied[b], config),
         reward=float(sim.out.rewards[b]),
-        queue={
-            **{
-                p: (round(float(v) * cfg.n_employees * cfg.employee_capacity), float(v))
-                for p, v in zip(PRIORITIES, queue[:4], strict=True)
-            },
-            "review": (round(float(queue[4]) * cfg.review_capacity), float(queue[4])),
-        },  # fmt: skip
+        queue=counts,
         loads=[
             (round(float(team[2 * e]) * cfg.employee_capacity), cfg.employee_capacity)
             for e in range(cfg.n_employees)

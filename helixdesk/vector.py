@@ -65,6 +65,12 @@ from helixdesk.simulator.views import StepResults
 from helixdesk.spaces import action_nvec, action_space, check_actions, observation_space
 
 RESET_MASK = "reset_mask"  # the reset option that names the sub-envs to reset
+# The single env's info keys, in the order ``_info`` builds them, and their masks.
+INFO_KEYS = (
+    "reward_raw", *COMPONENT_INFO_KEYS, "action_mask", "applied_action", "email_index",
+    "sim_hours",
+)  # fmt: skip
+INFO_MASK_KEYS = tuple(f"_{key}" for key in INFO_KEYS)
 
 
 class HelixDeskVectorEnv(VectorEnv):
@@ -235,23 +241,21 @@ class HelixDeskVectorEnv(VectorEnv):
         components, raw rewards and applied actions; only the sub-envs in ``present`` (all
         by default) report, the others read 0."""
         scalars = self._sim.state.scalars
-        values: dict[str, np.ndarray] = {
-            "reward_raw": raw,
-            **dict(zip(COMPONENT_INFO_KEYS, components, strict=True)),
-            "action_mask": self._sim.out.masks.copy(),
-            "applied_action": applied,
-            "email_index": scalars[:, SC_EMAIL].astype(np.int64),
-            "sim_hours": scalars[:, SC_TIME].copy(),
-        }
+        values = [
+            raw,
+            *components,
+            self._sim.out.masks.copy(),
+            applied,
+            scalars[:, SC_EMAIL].astype(np.int64),
+            scalars[:, SC_TIME].copy(),
+        ]
         if present is None:
             present = self._everyone
         else:
-            for value in values.values():
+            for value in values:
                 value[~present] = 0
-        info: dict[str, Any] = {}
-        for key, value in values.items():
-            info[key] = value
-            info[f"_{key}"] = present
+        info = dict(zip(INFO_KEYS, values, strict=True))
+        info.update(dict.fromkeys(INFO_MASK_KEYS, present))
         return info
 
     def _seeds(self, seed: int | list[int | None] | None) -> list[int | None]:

@@ -10,7 +10,6 @@ import sys
 import warnings
 
 import cloudpickle
-
 import gymnasium as gym
 import numpy as np
 import pytest

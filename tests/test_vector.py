@@ -103,7 +103,8 @@ def test_vector__returns_what_sync_mode_returns(mode: AutoresetMode, n: int) -> 
     staggered = np.arange(n) % 2 == 0
     for t, actions in enumerate(_actions(3 * EPISODE, n, seed=1)):
         got, expected = native.step(actions), sync.step(actions)
-        for name, a, b in zip(("obs", "reward", "terminated", "truncated"), got, expected):
+        names = ("obs", "reward", "terminated", "truncated")
+        for name, a, b in zip(names, got[:4], expected[:4], strict=True):
             assert a.dtype == b.dtype and np.array_equal(a, b), (t, name)
         _assert_same_info(got[4], expected[4], t)
         ended = got[3]
@@ -111,7 +112,8 @@ def test_vector__returns_what_sync_mode_returns(mode: AutoresetMode, n: int) -> 
         if mask is not None and mask.any():
             options = {"reset_mask": mask}
             (obs, info), (expected_obs, expected_info) = (
-                native.reset(options=dict(options)), sync.reset(options=dict(options))
+                native.reset(options=dict(options)),
+                sync.reset(options=dict(options)),
             )
             assert np.array_equal(obs, expected_obs), (t, "reset obs")
             _assert_same_info(info, expected_info, (t, "reset"))
@@ -219,9 +221,11 @@ def test_threads__one_thread_runs_the_serial_kernels_with_the_same_results() -> 
     envs = [HelixDeskVectorEnv(64, threads=threads) for threads in (None, 1, 2)]
     results = [[env.reset(seed=1)[0], *(env.step(a)[0] for a in actions)] for env in envs]
     assert all(
-        np.array_equal(a, b) for other in results[1:] for a, b in zip(results[0], other, strict=True)
+        np.array_equal(a, b)
+        for other in results[1:]
+        for a, b in zip(results[0], other, strict=True)
     )
-    with pytest.raises(ValueError, match="threads must be in 1.."):
+    with pytest.raises(ValueError, match=r"threads must be in 1\.\."):
         HelixDeskVectorEnv(64, threads=0)
 
 

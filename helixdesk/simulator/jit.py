@@ -92,7 +92,7 @@ COMPILE_NOTICE = (
     "about {minutes} minutes on 2 cores, later runs load them from numba's cache "
     "(`python -m helixdesk.warmup` compiles them all ahead)"
 )
-FIRST_USE_MINUTES = "2-3"  # cold-cache `python -m helixdesk.warmup`, docs/performance.md
+FIRST_USE_MINUTES = "1-2"  # cold-cache `python -m helixdesk.warmup`, docs/performance.md
 NOTICE_AFTER_S = 1.0  # loading a kernel from the cache takes well under this
 _notice_given = threading.Event()
 
@@ -145,9 +145,7 @@ def start_threads() -> None:
 
 def check_threads(threads: int | None) -> int | None:
     """``threads`` if numba can run that many (1 .. ``NUMBA_NUM_THREADS``), else ValueError."""
-    if threads is not None and not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
-        raise ValueError(
-            f"threads must be in 1..{numba.config.NUMBA_NUM_THREADS} (NUMBA_NUM_THREADS), "
-            f"got {threads}"
-        )
+    most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at numba's import
+    if threads is not None and not 1 <= threads <= most:
+        raise ValueError(f"threads must be in 1..{most} (NUMBA_NUM_THREADS), got {threads}")
     return threads
