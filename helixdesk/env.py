@@ -150,7 +150,9 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Version History
 
-    * v0: initial release.
+    * v0: initial release. Since then, within v0: ``render_mode="rgb_array"``; ``info``
+      flattened (``reward_<component>`` keys replace the ``reward_components`` dict, every
+      value a NumPy value).
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
