@@ -194,8 +194,9 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self._done = False
         self.event_log = EventLog()
         self._collect_events()
-        zero = dict.fromkeys(COMPONENT_INFO_KEYS, np.float64(0.0))
-        return self._out.obs[0].copy(), self._info(zero, np.float64(0.0), np.full(4, -1, np.int64))
+        info = dict.fromkeys(COMPONENT_INFO_KEYS, np.float64(0.0))
+        self._complete_info(info, np.float64(0.0), np.full(4, -1, dtype=np.int64))
+        return self._out.obs[0].copy(), info
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         if self._tape is None:
@@ -206,9 +207,9 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self._step_kernel()
         self._collect_events()
         out = self._out
-        components = component_info(self._sim.state.counts[0], self._sim.model.values)
-        self._done = bool(self._sim.state.scalars[0, SC_EMAIL] >= self._n_emails)
-        info = self._info(components, out.raw_rewards[0], out.applied[0].copy())
+        info = component_info(self._sim.state.counts[0], self._sim.model.values)
+        self._complete_info(info, out.raw_rewards[0], out.applied[0].copy())
+        self._done = bool(info["email_index"] >= self._n_emails)
         return out.obs[0].copy(), float(out.rewards[0]), False, self._done, info
 
     def render(self) -> str | np.ndarray | None:
@@ -296,15 +297,12 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
             n = int(self._sim.state.n_events[0])
             self.event_log.extend(self._sim.state.events[0, :n])
 
-    def _info(
-        self, components: dict[str, np.float64], raw: np.float64, applied: np.ndarray
-    ) -> dict[str, Any]:
+    def _complete_info(self, info: dict[str, Any], raw: np.float64, applied: np.ndarray) -> None:
+        """Add the keys other than the components to ``info`` (item by item: this is the
+        per-step path)."""
         scalars = self._sim.state.scalars[0]
-        return {
-            "reward_raw": raw,
-            **components,
-            "action_mask": self.action_masks(),
-            "applied_action": applied,
-            "email_index": np.int64(scalars[SC_EMAIL]),
-            "sim_hours": scalars[SC_TIME],
-        }
+        info["reward_raw"] = raw
+        info["action_mask"] = self._out.masks[0].copy()
+        info["applied_action"] = applied
+        info["email_index"] = np.int64(scalars[SC_EMAIL])
+        info["sim_hours"] = scalars[SC_TIME]
