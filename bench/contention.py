@@ -2,13 +2,14 @@
 
 Usage::
 
-    python bench/contention.py                       # N = 63 and 64, alone and with a competitor
+    python bench/contention.py                       # N = 64 and 256, alone and with a competitor
     python bench/contention.py --sizes 64 256 --seconds 5
     python bench/contention.py --env OMP_WAIT_POLICY=ACTIVE --env HELIXDESK_THREADS=2
 
-From ``BatchSimulator.PARALLEL_FROM`` (64) sub-envs on, a step runs on several threads. On a
-2-core machine shared with one other busy process, threads that spin while they wait for
-each other can turn a step into a wait for the scheduler. Each measure runs in a fresh
+From ``BatchSimulator.PARALLEL_FROM`` sub-envs on (256; 64 before the threads were changed),
+a step runs on several threads. On a 2-core machine shared with one other busy process,
+threads that spin while they wait for each other can turn a step into a wait for the
+scheduler. Each measure runs in a fresh
 interpreter (thread settings are read when the thread pool starts) with the environment
 variables given by ``--env``: env-steps per second of random actions over ``--seconds``,
 after one untimed episode, once alone and once while a competitor process (a pure-Python
@@ -64,7 +65,7 @@ def with_competitor(n: int, seconds: float, env: dict[str, str]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[63, 64])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--seconds", type=float, default=3.0, help="timed window per measure")
     parser.add_argument(
         "--env", action="append", default=[], metavar="NAME=VALUE", help="set for the runs"

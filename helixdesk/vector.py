@@ -1,7 +1,7 @@
 """``HelixDeskVectorEnv``: a native batched Gymnasium ``VectorEnv``.
 
 All ``num_envs`` episodes live in one :class:`~helixdesk.simulator.batch.BatchSimulator` and
-advance in one compiled call per step (spread over the CPU cores from 64 envs on). Each
+advance in one compiled call per step (spread over the CPU cores from 256 envs on). Each
 sub-env owns a generator seeded exactly as a single :class:`~helixdesk.env.HelixDeskEnv`
 would seed it, so sub-env ``i`` of ``make_vec(id, n).reset(seed=s)`` replays the single env
 reset with ``seed=s + i`` step for step, across autoresets: the native env returns what
@@ -39,7 +39,7 @@ max_episode_steps=None, threads=None)``: ``config`` as for the single env;
 ``render_mode="rgb_array"`` makes ``render()`` return every sub-env's frame, as ``sync`` mode
 does; ``max_episode_steps`` truncates episodes after that many steps if it comes before
 ``env.episode_emails`` (as ``gym.make``'s ``TimeLimit`` does in ``sync`` mode);
-``threads`` is how many threads step a batch of 64 or more (``None``: numba's count,
+``threads`` is how many threads step a batch of 256 or more (``None``: numba's count,
 ``NUMBA_NUM_THREADS``, one per core by default; 1: one thread, the serial kernels).
 """
 

@@ -63,7 +63,7 @@ warm = signatures()
 env = helixdesk.HelixDeskEnv(record_events=False)
 env.reset(seed=0)
 env.step(env.action_space.sample())
-for n in (3, 64, 200):
+for n in (3, 64, 300):
     vec = HelixDeskVectorEnv(n, config={"env": {"episode_emails": 2}})
     vec.reset(seed=0)
     for _ in range(4):

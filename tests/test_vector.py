@@ -7,6 +7,7 @@ import pickle
 
 import cloudpickle
 import gymnasium as gym
+import numba
 import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode
@@ -15,9 +16,11 @@ from gymnasium.wrappers.vector import RecordEpisodeStatistics
 import helixdesk
 from helixdesk import HelixDeskEnv
 from helixdesk.rewards import COMPONENTS, components_from_info
+from helixdesk.simulator.batch import BatchSimulator
 from helixdesk.vector import HelixDeskVectorEnv
 
 EPISODE = 12  # short episodes so a test crosses several autoresets
+PARALLEL = BatchSimulator.PARALLEL_FROM  # batches this big step on several threads
 
 
 def _actions(steps: int, n: int, seed: int = 0) -> np.ndarray:
@@ -45,7 +48,7 @@ def _single_trajectories(n: int, seed: int, actions: np.ndarray) -> list[list[tu
     return runs
 
 
-@pytest.mark.parametrize("n", [3, 70], ids=["serial", "parallel"])
+@pytest.mark.parametrize("n", [3, PARALLEL + 6], ids=["serial", "parallel"])
 def test_vector__matches_single_envs_across_autoresets(n: int) -> None:
     steps = 3 * EPISODE + 5
     actions = _actions(steps, n)
@@ -83,7 +86,7 @@ def _assert_same_info(native: dict, sync: dict, where: object) -> None:
 MODES = [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP, AutoresetMode.DISABLED]
 
 
-@pytest.mark.parametrize("n", [3, 65], ids=["serial", "parallel"])
+@pytest.mark.parametrize("n", [3, PARALLEL + 1], ids=["serial", "parallel"])
 @pytest.mark.parametrize("mode", MODES, ids=[mode.name for mode in MODES])
 def test_vector__returns_what_sync_mode_returns(mode: AutoresetMode, n: int) -> None:
     # Sub-envs restart at different steps (a masked reset at step 4), cross several episode
@@ -196,7 +199,7 @@ def test_vector__writes_no_key_gymnasium_wrappers_reserve() -> None:
     assert (info["applied_action"] == -1).all()
 
 
-@pytest.mark.parametrize("n", [3, 64], ids=["serial", "parallel"])
+@pytest.mark.parametrize("n", [3, PARALLEL], ids=["serial", "parallel"])
 def test_vector__copies_and_unpickled_envs_continue_the_episode_exactly(n: int) -> None:
     vec = HelixDeskVectorEnv(n, config={"env": {"episode_emails": EPISODE}})
     vec.reset(seed=2)
@@ -217,8 +220,11 @@ def test_vector__copies_and_unpickled_envs_continue_the_episode_exactly(n: int) 
 
 
 def test_threads__one_thread_runs_the_serial_kernels_with_the_same_results() -> None:
-    actions = _actions(EPISODE + 3, 64, seed=6)
-    envs = [HelixDeskVectorEnv(64, threads=threads) for threads in (None, 1, 2)]
+    actions = _actions(EPISODE + 3, PARALLEL, seed=6)
+    counts = (None, 1, numba.config.NUMBA_NUM_THREADS)
+    envs = [HelixDeskVectorEnv(PARALLEL, threads=threads) for threads in counts]
+    kernels = [env._sim._step.kernel.py_func.__name__ for env in envs]
+    assert kernels == ["step_batch_parallel", "step_batch", "step_batch_parallel"]
     results = [[env.reset(seed=1)[0], *(env.step(a)[0] for a in actions)] for env in envs]
     assert all(
         np.array_equal(a, b)
@@ -226,7 +232,7 @@ def test_threads__one_thread_runs_the_serial_kernels_with_the_same_results() -> 
         for a, b in zip(results[0], other, strict=True)
     )
     with pytest.raises(ValueError, match=r"threads must be in 1\.\."):
-        HelixDeskVectorEnv(64, threads=0)
+        HelixDeskVectorEnv(PARALLEL, threads=0)
 
 
 def test_vector__rejects_bad_actions_with_a_clear_error() -> None:

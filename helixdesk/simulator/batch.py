@@ -57,11 +57,13 @@ class BatchSimulator:
     (observation, clipped and raw reward, the next email's action mask, the applied action)
     and the step's component counts in ``state.counts``. From ``PARALLEL_FROM`` episodes on,
     steps run on ``threads`` threads (``None``: numba's count, ``NUMBA_NUM_THREADS``, by
-    default one per core; 1: the serial kernels at any size); below that the threads' start-up
-    would cost more than it saves.
+    default one per core; 1: the serial kernels at any size). The threads sleep while they
+    wait (:func:`~helixdesk.simulator.jit.start_threads`), and waking them costs a fixed time
+    per step: below ``PARALLEL_FROM`` one thread was as fast or faster, and it cannot be held
+    up by another process taking a core (``docs/performance.md``, "Threads").
     """
 
-    PARALLEL_FROM = 64
+    PARALLEL_FROM = 256
 
     def __init__(
         self,
