@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import time
 
 import cloudpickle
 import gymnasium as gym
@@ -17,6 +18,8 @@ import helixdesk
 from helixdesk import HelixDeskEnv
 from helixdesk.rewards import COMPONENTS, components_from_info
 from helixdesk.simulator.batch import BatchSimulator
+from helixdesk.simulator.engine import step_batch, step_batch_parallel
+from helixdesk.simulator.jit import FasterKernel
 from helixdesk.vector import HelixDeskVectorEnv
 
 EPISODE = 12  # short episodes so a test crosses several autoresets
@@ -219,12 +222,14 @@ def test_vector__copies_and_unpickled_envs_continue_the_episode_exactly(n: int) 
     assert not np.array_equal(alone._sim.state.scalars, vec._sim.state.scalars)
 
 
-def test_threads__one_thread_runs_the_serial_kernels_with_the_same_results() -> None:
+def test_threads__the_step_kernel_follows_the_setting_and_never_changes_results() -> None:
     actions = _actions(EPISODE + 3, PARALLEL, seed=6)
     counts = (None, 1, numba.config.NUMBA_NUM_THREADS)
     envs = [HelixDeskVectorEnv(PARALLEL, threads=threads) for threads in counts]
-    kernels = [env._sim._step.kernel.py_func.__name__ for env in envs]
-    assert kernels == ["step_batch_parallel", "step_batch", "step_batch_parallel"]
+    assert envs[1]._sim._step.kernel is step_batch  # one thread: the serial kernel only
+    for env in (envs[0], envs[2]):
+        assert [k.kernel for k in env._sim._step.kernels] == [step_batch, step_batch_parallel]
+        env._sim._step.RETRY_AFTER = 0.0  # switch kernels as often as possible
     results = [[env.reset(seed=1)[0], *(env.step(a)[0] for a in actions)] for env in envs]
     assert all(
         np.array_equal(a, b)
@@ -235,18 +240,26 @@ def test_threads__one_thread_runs_the_serial_kernels_with_the_same_results() -> 
         HelixDeskVectorEnv(PARALLEL, threads=0)
 
 
-def test_vector__rejects_bad_actions_with_a_clear_error() -> None:
-    vec = HelixDeskVectorEnv(2)
-    vec.reset(seed=0)
-    with pytest.raises(ValueError, match=r"action\[2\] \(assignment\) must be in 0..5"):
-        vec.step(np.array([[0, 0, 0, 0], [0, 0, 9, 0]]))
-    with pytest.raises(ValueError, match=r"actions must have shape \(2, 4\)"):
-        vec.step(np.zeros((3, 4), dtype=np.int64))
+class _Sleeper:
+    """A stand-in kernel that takes ``seconds`` per call and counts its calls."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.calls = seconds, 0
+
+    def __call__(self) -> None:
+        self.calls += 1
+        time.sleep(self.seconds)
 
 
-def test_vector__step_before_reset_is_a_clear_error() -> None:
-    with pytest.raises(gym.error.ResetNeeded):
-        HelixDeskVectorEnv(2).step(np.zeros((2, 4), dtype=np.int64))
+@pytest.mark.parametrize("slow", [0, 1], ids=["serial_slow", "parallel_slow"])
+def test_faster_kernel__runs_the_faster_kernel_and_only_tries_the_other(slow: int) -> None:
+    kernels = [_Sleeper(0.0), _Sleeper(0.0)]
+    kernels[slow].seconds = 0.004
+    faster = FasterKernel(*kernels)  # type: ignore[arg-type]
+    for _ in range(300):
+        faster()
+    assert faster.current == 1 - slow
+    assert kernels[slow].calls < 30  # its first call and a few trials
 
 
 def test_vector__arrays_a_step_returned_are_not_changed_by_later_calls() -> None:

@@ -21,7 +21,7 @@ from helixdesk.simulator.engine import (
     step_batch,
     step_batch_parallel,
 )
-from helixdesk.simulator.jit import BoundKernel, check_threads, start_threads
+from helixdesk.simulator.jit import BoundKernel, FasterKernel, check_threads, start_threads
 from helixdesk.simulator.state import (
     SC_END_TIME,
     SC_START_HOUR,
@@ -56,14 +56,15 @@ class BatchSimulator:
     After every :meth:`reset` / :meth:`step` the per-episode results are in ``out``
     (observation, clipped and raw reward, the next email's action mask, the applied action)
     and the step's component counts in ``state.counts``. From ``PARALLEL_FROM`` episodes on,
-    steps run on ``threads`` threads (``None``: numba's count, ``NUMBA_NUM_THREADS``, by
-    default one per core; 1: the serial kernels at any size). The threads sleep while they
-    wait (:func:`~helixdesk.simulator.jit.start_threads`), and waking them costs a fixed time
-    per step: below ``PARALLEL_FROM`` one thread was as fast or faster, and it cannot be held
-    up by another process taking a core (``docs/performance.md``, "Threads").
+    a step runs on ``threads`` threads (``None``: numba's count, ``NUMBA_NUM_THREADS``, by
+    default one per core; 1: the serial kernel at any size) or on one, whichever has been
+    faster lately (:class:`~helixdesk.simulator.jit.FasterKernel`: threads lose beside
+    another busy process, and at small batches). The threads sleep while they wait
+    (:func:`~helixdesk.simulator.jit.start_threads`). Below ``PARALLEL_FROM`` one thread
+    always wins.
     """
 
-    PARALLEL_FROM = 256
+    PARALLEL_FROM = 64
 
     def __init__(
         self,
@@ -88,12 +89,10 @@ class BatchSimulator:
         self._arrays = self.state.as_tuple()
         self._tape_params = tape_params(config)
         self._parallel_from = self.PARALLEL_FROM if check_threads(threads) != 1 else batch + 1
+        self._step: BoundKernel | FasterKernel = BoundKernel(step_batch)
         if batch >= self._parallel_from:
             start_threads()
-        parallel = batch >= self._parallel_from
-        self._step = (
-            BoundKernel(step_batch_parallel, threads) if parallel else BoundKernel(step_batch)
-        )
+            self._step = FasterKernel(self._step, BoundKernel(step_batch_parallel, threads))
         # Resets of many episodes go parallel too, so a batch may use both kinds.
         self._draw = {
             False: BoundKernel(draw_tapes),

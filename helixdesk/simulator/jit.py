@@ -31,6 +31,7 @@ import importlib
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 import numba
@@ -117,7 +118,74 @@ def _give_notice() -> None:
         logging.getLogger("helixdesk").warning(COMPILE_NOTICE.format(minutes=FIRST_USE_MINUTES))
 
 
-# -- threads -----------------------------------------------------------------------------------
+# -- threads ---------------------------------------------------------------------------------
+
+
+class FasterKernel:
+    """Whichever of two equivalent kernels (same arguments, same results) has been faster
+    lately: a serial step kernel and its parallel twin.
+
+    Threads pay only while a core is free for them and the batch is big enough to pay for
+    waking them: beside another busy process a parallel step waits for a thread the OS has
+    set aside, and at 64 envs on 2 cores it took up to a hundred times as long as a serial
+    one (``docs/performance.md``, "Threads"). So each call runs the kernel with the lower recent
+    cost per call, and the other is tried again for ``TRIAL_CALLS`` calls once the time spent
+    since its last trial reaches ``RETRY_AFTER`` trials' worth of its cost: trials cost at most
+    a few per cent, and a change in the machine's load is noticed within about a hundred
+    calls. A kernel's first call (its compile or cache load) and a trial's first call (it
+    wakes the threads) are not timed.
+    """
+
+    TRIAL_CALLS = 4
+    RETRY_AFTER = 25.0
+    SMOOTHING = 0.1  # weight of the newest call in the current kernel's running cost
+
+    def __init__(self, serial: BoundKernel, parallel: BoundKernel) -> None:
+        self.kernels = (serial, parallel)
+        self.current = 0
+        self.cost = [0.0, 0.0]  # seconds per call; 0.0 until measured
+        self._called = [False, False]
+        self._trial_left = 0
+        self._trial_seconds = 0.0
+        self._since_trial = 0.0
+
+    def __call__(self, *args: Any) -> None:
+        index = self._choose()
+        start = time.perf_counter()
+        self.kernels[index](*args)
+        seconds = time.perf_counter() - start
+        first, self._called[index] = not self._called[index], True
+        if index == self.current:
+            self._record_current(seconds, first)
+        else:
+            self._record_trial(seconds)
+
+    def _choose(self) -> int:
+        other = 1 - self.current
+        if self._trial_left == 0 and self.cost[self.current] > 0.0:
+            due = self.RETRY_AFTER * self.TRIAL_CALLS * self.cost[other]
+            if self._since_trial >= due:
+                self._trial_left, self._trial_seconds = self.TRIAL_CALLS, 0.0
+        return other if self._trial_left else self.current
+
+    def _record_current(self, seconds: float, first: bool) -> None:
+        if first:
+            return
+        cost = self.cost[self.current]
+        weight = self.SMOOTHING if cost else 1.0
+        self.cost[self.current] = cost + weight * (seconds - cost)
+        self._since_trial += seconds
+
+    def _record_trial(self, seconds: float) -> None:
+        self._trial_left -= 1
+        if self._trial_left < self.TRIAL_CALLS - 1:
+            self._trial_seconds += seconds
+        if self._trial_left == 0:
+            other = 1 - self.current
+            self.cost[other] = self._trial_seconds / (self.TRIAL_CALLS - 1)
+            self._since_trial = 0.0
+            if self.cost[other] < self.cost[self.current]:
+                self.current = other
 
 
 WAIT_POLICY_VARIABLE = "OMP_WAIT_POLICY"
@@ -126,12 +194,12 @@ WAIT_POLICY_VARIABLE = "OMP_WAIT_POLICY"
 def start_threads() -> None:
     """Start numba's thread pool with waiting threads that sleep instead of spin.
 
-    OpenMP's default lets a thread that waits for the others spin; with another busy process
-    on a 2-core machine, the spinning threads and the competitor fight for the cores and a
-    parallel step slowed several-fold (``bench/contention.py``). The OpenMP runtime reads
-    ``OMP_WAIT_POLICY`` once, as numba loads it when the pool starts: ``PASSIVE`` is set for
-    that moment only (other libraries keep their own setting), unless the user chose a
-    policy. A pool already started keeps the policy it started with.
+    OpenMP's default lets a thread that waits for the others spin. With another busy process
+    on a 2-core machine the spinning threads fight it for the cores, and slowed every step,
+    serial ones too, while the pool was up (``docs/performance.md``, "Threads"). The OpenMP
+    runtime reads ``OMP_WAIT_POLICY`` once, as numba loads it when the pool starts:
+    ``PASSIVE`` is set for that moment only (other libraries keep their own setting), unless
+    the user chose a policy. A pool already started keeps the policy it started with.
     """
     if WAIT_POLICY_VARIABLE in os.environ:
         numba.get_num_threads()
