@@ -7,16 +7,15 @@ Usage::
     python bench/contention.py --competitor vector  # the competitor: another vector env
     python bench/contention.py --env PYTHONPATH=OLD_CHECKOUT   # an older version's figures
 
-From ``BatchSimulator.PARALLEL_FROM`` sub-envs on (256; 64 before the threads were changed),
-a step runs on several threads. On a 2-core machine shared with one other busy process,
-threads that spin while they wait for each other can turn a step into a wait for the
-scheduler. Each measure runs in a fresh
-interpreter (thread settings are read when the thread pool starts) with the environment
-variables given by ``--env``: env-steps per second of random actions over ``--seconds``,
-after one untimed episode, once alone and once while a competitor process runs: a
-pure-Python busy loop (``--competitor loop``, one busy thread) or another vector env of
-``--competitor-envs`` sub-envs with the same settings (``--competitor vector``, as when two
-training runs share a machine).
+From ``BatchSimulator.PARALLEL_FROM`` (64) sub-envs on, a step may run on several threads.
+On a 2-core machine shared with one other busy process, a parallel step waits for the
+thread the OS has set aside, and threads that spin while they wait slow everything down.
+Each measure runs in a fresh interpreter (thread settings are read when the thread pool
+starts) with the environment variables given by ``--env``: env-steps per second of random
+actions over ``--seconds``, after one untimed episode, once alone and once while a
+competitor process runs: a pure-Python busy loop (``--competitor loop``, one busy thread)
+or another vector env of ``--competitor-envs`` sub-envs with the same settings
+(``--competitor vector``, as when two training runs share a machine).
 """
 
 from __future__ import annotations

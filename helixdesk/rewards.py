@@ -64,9 +64,10 @@ COMPONENT_INFO_KEYS = tuple(f"reward_{name}" for name in COMPONENTS)
 def component_info(counts: np.ndarray, values: np.ndarray) -> dict[str, np.float64]:
     """The step's components as ``info`` entries: ``reward_<component>`` -> numpy float.
 
-    Adding 0.0 turns the -0.0 of a silent penalty into a plain 0.0.
+    Adding 0.0 turns the -0.0 of a silent penalty into a plain 0.0. (Both have one entry per
+    component; a strict zip would cost a tenth of the single env's step.)
     """
-    return dict(zip(COMPONENT_INFO_KEYS, counts * values + 0.0, strict=True))
+    return dict(zip(COMPONENT_INFO_KEYS, counts * values + 0.0, strict=False))
 
 
 def components_from_info(info: Mapping[str, Any]) -> dict[str, float]:
