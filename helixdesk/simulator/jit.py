@@ -160,6 +160,10 @@ class FasterKernel:
         else:
             self._record_trial(seconds)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy's bound kernels bind again on their first call: time neither of those calls.
+        return {**self.__dict__, "_called": [False, False]}
+
     def _choose(self) -> int:
         other = 1 - self.current
         if self._trial_left == 0 and self.cost[self.current] > 0.0:
