@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         vectorization_mode="vector_entry_point",
         **kwargs,
     )
+    envs = gym.wrappers.vector.RecordEpisodeStatistics(envs)  # info["episode"], as CleanRL logs
     assert isinstance(envs.single_action_space, gym.spaces.MultiDiscrete)
     nvec = envs.single_action_space.nvec
     obs_dim = int(np.prod(envs.single_observation_space.shape))

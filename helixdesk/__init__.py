@@ -8,6 +8,9 @@
     env = gym.make("helixdesk/HelixDesk-v0")
     envs = gym.make_vec("helixdesk/HelixDesk-v0", num_envs=1024,
                         vectorization_mode="vector_entry_point")  # native batched env
+
+The simulator's kernels compile on first use after an install (a few minutes; then cached):
+``python -m helixdesk.warmup`` or ``helixdesk.warm_up()`` does it ahead.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from gymnasium.envs.registration import register, registry
 if TYPE_CHECKING:
     from helixdesk.config import ConfigError, HelixConfig, load_config
     from helixdesk.env import HelixDeskEnv
+    from helixdesk.warmup import warm_up
 
 ENV_ID = "helixdesk/HelixDesk-v0"
 
-__all__ = ["ENV_ID", "ConfigError", "HelixConfig", "HelixDeskEnv", "load_config"]
+__all__ = ["ENV_ID", "ConfigError", "HelixConfig", "HelixDeskEnv", "load_config", "warm_up"]
 __version__ = "0.1.0"
 
 if ENV_ID not in registry:
@@ -42,6 +46,10 @@ def __getattr__(name: str) -> Any:
         from helixdesk.env import HelixDeskEnv
 
         return HelixDeskEnv
+    if name == "warm_up":
+        from helixdesk.warmup import warm_up
+
+        return warm_up
     if name in ("ConfigError", "HelixConfig", "load_config"):
         from helixdesk import config
 

@@ -10,7 +10,7 @@ import gymnasium as gym
 import numpy as np
 
 from helixdesk.config import HelixConfig, load_config
-from helixdesk.rewards import COMPONENTS, components_dict
+from helixdesk.rewards import COMPONENT_INFO_KEYS, component_info
 from helixdesk.simulator.batch import BatchSimulator
 from helixdesk.simulator.email_text import RenderedEmail, render_email
 from helixdesk.simulator.events import EventLog
@@ -82,7 +82,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Rewards
 
-    Per step, the sum of twelve components (``info["reward_components"]``), clipped to
+    Per step, the sum of twelve components (``info["reward_<component>"]``), clipped to
     ``[-env.reward_clip, env.reward_clip]`` (raw sum in ``info["reward_raw"]``). Triage
     components fire on the step's email; outcome components (marked *) fire for every ticket
     that settles while the clock runs to the next email. One occurrence is worth
@@ -119,25 +119,43 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Information
 
-    Every step (and ``reset``) returns the same keys:
-    ``reward_components`` (dict of 12 floats), ``reward_raw`` (float), ``action_mask`` (flat
-    bool array, see ``action_masks``), ``applied_action`` (int64[4] after the flag rule; the
-    raw action at reset is all -1), ``email_index`` (int), ``sim_hours`` (float, hours since
-    the shift began).
+    Every step (and ``reset``) returns the same keys, each a NumPy value (no nested dict and
+    no plain Python number, so that vectorising stacks every key into one array and TorchRL
+    can spec it):
+
+    | Key                    | Type                | Meaning                                   |
+    |------------------------|---------------------|-------------------------------------------|
+    | ``reward_raw``         | float64             | the components' sum before clipping       |
+    | ``reward_<component>`` | float64             | one key per component above, e.g.         |
+    |                        |                     | ``reward_missed_deadline`` (0.0 at reset) |
+    | ``action_mask``        | bool[sum(nvec)]     | see ``action_masks``                      |
+    | ``applied_action``     | int64[4]            | the action after the flag rule (-1s at    |
+    |                        |                     | reset)                                    |
+    | ``email_index``        | int64               | index of the email awaiting triage        |
+    | ``sim_hours``          | float64             | simulated hours since the shift began     |
+
+    ``helixdesk.rewards.components_from_info(info)`` gathers the components into a dict.
+    Episode statistics are not reported: wrap the env in Gymnasium's
+    ``RecordEpisodeStatistics`` (it owns ``info["episode"]``).
 
     ## Arguments
 
     ``HelixDeskEnv(config=None, render_mode=None, record_events=True)``: ``config`` is
     ``None`` (packaged defaults), a YAML path or a partial nested dict merged over the
-    defaults; ``render_mode`` ``"ansi"``; ``record_events`` keeps the episode's event log
-    (``env.event_log``) for graders and metrics (turn off for maximal speed).
+    defaults; ``render_mode`` ``"ansi"`` (text) or ``"rgb_array"`` (a ``(400, 800, 3)`` uint8
+    frame of the email, its triage, the queue, the team's load, SLA pressure and trend
+    alerts; drawn with Pillow, which only a rendering env loads); ``record_events`` keeps the
+    episode's event log (``env.event_log``) for graders and metrics (turn off for maximal
+    speed).
 
     ## Version History
 
-    * v0: initial release.
+    * v0: initial release. Since then, within v0: ``render_mode="rgb_array"``; ``info``
+      flattened (``reward_<component>`` keys replace the ``reward_components`` dict, every
+      value a NumPy value).
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
@@ -176,8 +194,9 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self._done = False
         self.event_log = EventLog()
         self._collect_events()
-        zero = dict.fromkeys(COMPONENTS, 0.0)
-        return self._out.obs[0].copy(), self._info(zero, 0.0, np.full(4, -1, dtype=np.int64))
+        info = dict.fromkeys(COMPONENT_INFO_KEYS, np.float64(0.0))
+        self._complete_info(info, np.float64(0.0), np.full(4, -1, dtype=np.int64))
+        return self._out.obs[0].copy(), info
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         if self._tape is None:
@@ -188,17 +207,35 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self._step_kernel()
         self._collect_events()
         out = self._out
-        components = components_dict(self._sim.state.counts[0], self._sim.model.values)
-        self._done = bool(self._sim.state.scalars[0, SC_EMAIL] >= self._n_emails)
-        info = self._info(components, float(out.raw_rewards[0]), out.applied[0].copy())
+        info = component_info(self._sim.state.counts[0], self._sim.model.values)
+        self._complete_info(info, out.raw_rewards[0], out.applied[0].copy())
+        self._done = bool(info["email_index"] >= self._n_emails)
         return out.obs[0].copy(), float(out.rewards[0]), False, self._done, info
 
-    def render(self) -> str | None:
-        if self.render_mode != "ansi":
+    def render(self) -> str | np.ndarray | None:
+        """The desk now: text (``"ansi"``), an ``(400, 800, 3)`` uint8 frame (``"rgb_array"``)
+        or ``None`` without a render mode."""
+        if self.render_mode is None:
             return None
-        from helixdesk.render import render_ansi
+        if self._tape is None:
+            raise gym.error.ResetNeeded("call reset() before render()")
+        from helixdesk import render  # Pillow and the drawing code load on the first frame
 
-        return render_ansi(self)
+        view = render.desk(self._sim, 0)
+        return render.render_ansi(view) if self.render_mode == "ansi" else render.render_rgb(view)
+
+    # -- copies --------------------------------------------------------------------------
+    # The step closure is bound to this instance's arrays: a copy or an unpickled env binds
+    # its own (every other attribute, compiled kernels included, copies and pickles).
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_step_kernel"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._step_kernel = self._sim.bind_step(self._action)
 
     # -- extras ----------------------------------------------------------------------------
 
@@ -260,14 +297,12 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
             n = int(self._sim.state.n_events[0])
             self.event_log.extend(self._sim.state.events[0, :n])
 
-    def _info(
-        self, components: dict[str, float], raw: float, applied: np.ndarray
-    ) -> dict[str, Any]:
-        return {
-            "reward_components": components,
-            "reward_raw": raw,
-            "action_mask": self.action_masks(),
-            "applied_action": applied,
-            "email_index": self.email_index,
-            "sim_hours": self.sim_hours,
-        }
+    def _complete_info(self, info: dict[str, Any], raw: np.float64, applied: np.ndarray) -> None:
+        """Add the keys other than the components to ``info`` (item by item: this is the
+        per-step path)."""
+        scalars = self._sim.state.scalars[0]
+        info["reward_raw"] = raw
+        info["action_mask"] = self._out.masks[0].copy()
+        info["applied_action"] = applied
+        info["email_index"] = np.int64(scalars.item(SC_EMAIL))  # item(): 2x faster here
+        info["sim_hours"] = scalars[SC_TIME]

@@ -1,14 +1,113 @@
-"""Plain-text rendering of the env (``render_mode="ansi"``)."""
+"""Pictures of the desk: plain text (``render_mode="ansi"``) and RGB frames (``"rgb_array"``).
+
+Both draw one episode of a :class:`~helixdesk.simulator.batch.BatchSimulator` (the single
+env's only one, or any sub-env of the vector env) from a :class:`Desk`: what the agent sees
+(the observation, decoded back into counts and shares), the email awaiting triage and the
+triage just applied. Frames are drawn with Pillow, imported with this module, which the envs
+import only when they render: a run that does not render never loads it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
 from helixdesk.simulator.email_gen import E_CATEGORY, E_CONFIDENCE, E_KEYWORD, E_SENTIMENT, E_TIER
-from helixdesk.spaces import PRIORITIES, TIERS
+from helixdesk.simulator.state import SC_EMAIL, SC_START_HOUR, SC_TIME
+from helixdesk.spaces import ACTION_DIMS, PRIORITIES, TIERS, action_dim_names, layout_for
+from helixdesk.text_view import TREND_ALERT, week_clock
 
 if TYPE_CHECKING:
-    from helixdesk.env import HelixDeskEnv
+    from helixdesk.config import HelixConfig
+    from helixdesk.simulator.batch import BatchSimulator
+
+FRAME_SIZE = (800, 400)  # width, height in pixels
+BACKGROUND, INK, MUTED = (250, 250, 252), (30, 30, 40), (120, 120, 135)
+MAX_ROWS = 12  # rows of a list before "+N more"
+CALM, BUSY, ALARM = (70, 160, 110), (230, 160, 40), (210, 60, 60)
+TITLE_BAR = (45, 50, 90)
+EMAIL_FIELDS = ("category", "tier", "sentiment", "keyword", "confidence")
+
+
+@dataclass(frozen=True)
+class Desk:
+    """One episode's desk right now, in the units a person reads."""
+
+    email_index: int
+    emails_total: int
+    clock: str
+    email: dict[str, str] | None  # the email awaiting triage, None after the last
+    triage: dict[str, str] | None  # the action applied to the previous email, None at reset
+    reward: float  # the previous step's reward
+    queue: dict[str, tuple[int, float]]  # by assigned priority, then "review": count, share of
+    # the capacity that bounds it
+    loads: list[tuple[int, int]]  # per employee: open tickets, capacity
+    sla: dict[str, float]  # overdue, near deadline, pressure (shares in [0, 1])
+    critical_overdue: bool
+    trends: dict[str, float]  # watchdog growth per category, in [-1, 1]
+
+
+def desk(sim: BatchSimulator, b: int) -> Desk:
+    """The desk of episode ``b`` of ``sim`` after its last ``reset`` or ``step``."""
+    config, obs = sim.config, sim.out.obs[b]
+    groups = layout_for(config).groups
+    scalars = sim.state.scalars[b]
+    index, total = int(scalars[SC_EMAIL]), config.env.episode_emails
+    cfg = config.env
+    queue, team = obs[groups["queue_state"]], obs[groups["team_state"]]
+    sla = obs[groups["sla_state"]]
+    team_capacity = cfg.n_employees * cfg.employee_capacity
+    counts = {
+        p: (round(float(v) * team_capacity), float(v))
+        for p, v in zip(PRIORITIES, queue[:4], strict=True)
+    }
+    counts["review"] = (round(float(queue[4]) * cfg.review_capacity), float(queue[4]))
+    return Desk(
+        email_index=index,
+        emails_total=total,
+        clock=week_clock(scalars[SC_START_HOUR] + scalars[SC_TIME]),
+        email=_email(sim.emails[b, index], config) if index < total else None,
+        triage=_triage(sim.out.applied[b], config),
+        reward=float(sim.out.rewards[b]),
+        queue=counts,
+        loads=[
+            (round(float(team[2 * e]) * cfg.employee_capacity), cfg.employee_capacity)
+            for e in range(cfg.n_employees)
+        ],
+        sla={"overdue": float(sla[0]), "near deadline": float(sla[1]), "pressure": float(sla[2])},
+        critical_overdue=bool(sla[3] > 0.5),
+        trends=dict(
+            zip(config.email_gen.categories, obs[groups["trend_state"]].tolist(), strict=True)
+        ),
+    )
+
+
+def _email(row: np.ndarray, config: HelixConfig) -> dict[str, str]:
+    values = (
+        config.email_gen.categories[int(row[E_CATEGORY])],
+        TIERS[int(row[E_TIER])],
+        f"{row[E_SENTIMENT]:+.2f}",
+        "yes" if row[E_KEYWORD] else "no",
+        f"{row[E_CONFIDENCE]:.2f}",
+    )
+    return dict(zip(EMAIL_FIELDS, values, strict=True))
+
+
+def _triage(applied: np.ndarray, config: HelixConfig) -> dict[str, str] | None:
+    if applied.min() < 0:
+        return None
+    names = action_dim_names(config)
+    return {
+        dim: choices[int(code)]
+        for dim, choices, code in zip(ACTION_DIMS, names, applied, strict=True)
+    }
+
+
+# -- text --------------------------------------------------------------------------------
 
 
 def _bar(fraction: float, width: int = 10) -> str:
@@ -16,36 +115,166 @@ def _bar(fraction: float, width: int = 10) -> str:
     return "#" * filled + "." * (width - filled)
 
 
-def render_ansi(env: HelixDeskEnv) -> str:
+def render_ansi(view: Desk) -> str:
     """The current email, the queue by priority, and each employee's load, at a glance."""
-    layout, obs = env.layout, env.last_observation
-    groups = layout.groups
-    config = env.config
-    day, hour = divmod(env.tape.start_hour + env.sim_hours, 24.0)
-    lines = [
-        f"HelixDesk  email {env.email_index}/{config.env.episode_emails}  "
-        f"day {int(day) % 7} {int(hour):02d}:{int(hour % 1 * 60):02d}",
-    ]
-    if env.email_index < config.env.episode_emails:
-        row = env.tape.emails[env.email_index]
+    day_and_time = view.clock
+    lines = [f"HelixDesk  email {view.email_index}/{view.emails_total}  {day_and_time}"]
+    if view.email is not None:
+        email = view.email
         lines.append(
-            f"  email: {config.email_gen.categories[int(row[E_CATEGORY])]:<10} "
-            f"tier={TIERS[int(row[E_TIER])]:<10} sentiment={row[E_SENTIMENT]:+.2f} "
-            f"keyword={'yes' if row[E_KEYWORD] else 'no'} confidence={row[E_CONFIDENCE]:.2f}"
+            f"  email: {email['category']:<10} tier={email['tier']:<10} "
+            f"sentiment={email['sentiment']} keyword={email['keyword']} "
+            f"confidence={email['confidence']}"
         )
-    queue = obs[groups["queue_state"]]
-    capacity = config.env.n_employees * config.env.employee_capacity
-    counts = "  ".join(
-        f"{name}={round(value * capacity)}"
-        for name, value in zip(PRIORITIES, queue[:4], strict=True)
+    counts = "  ".join(f"{name}={count}" for name, (count, _) in view.queue.items())
+    lines.append(f"  queue: {counts}")
+    for e, (tickets, capacity) in enumerate(view.loads):
+        lines.append(f"  employee_{e}: [{_bar(tickets / capacity)}] {tickets:>2} tickets")
+    sla = view.sla
+    lines.append(
+        f"  SLA: overdue {sla['overdue']:.0%}  near deadline {sla['near deadline']:.0%}  "
+        f"pressure {sla['pressure']:.2f}"
     )
-    review = round(queue[4] * config.env.review_capacity)
-    lines.append(f"  queue: {counts}  review={review}")
-    team = obs[groups["team_state"]]
-    for e in range(config.env.n_employees):
-        load = team[2 * e]
-        tickets = round(load * config.env.employee_capacity)
-        lines.append(f"  employee_{e}: [{_bar(load)}] {tickets:>2} tickets")
-    sla = obs[groups["sla_state"]]
-    lines.append(f"  SLA: overdue {sla[0]:.0%}  near deadline {sla[1]:.0%}  pressure {sla[2]:.2f}")
     return "\n".join(lines) + "\n"
+
+
+# -- frames ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One line of a panel: a label, its value and optionally a gauge."""
+
+    label: str
+    value: str = ""
+    gauge: float | None = None  # fill in [0, 1], or in [-1, 1] when ``signed``
+    signed: bool = False
+    color: tuple[int, int, int] = CALM  # the gauge's; an alarm also colours the value
+    alarm: bool = False
+
+
+@dataclass(frozen=True)
+class _Panel:
+    x: int
+    y: int
+    heading: str
+    rows: list[_Row]
+
+
+def render_rgb(view: Desk) -> np.ndarray:
+    """The desk as a ``(400, 800, 3)`` uint8 image: the email and its triage on the left,
+    the queue and the team's load in the middle, SLA pressure and trend alerts on the right.
+
+    Headings and labels change only with the config, so they are drawn once per config and
+    each frame draws the values and gauges over a copy (text is most of a frame's cost).
+    """
+    panels = _panels(view)
+    labels = tuple((p.x, p.y, p.heading, tuple(row.label for row in p.rows)) for p in panels)
+    image = _background(labels).copy()
+    pen = _Pen(ImageDraw.Draw(image))
+    pen.title(
+        f"HelixDesk   email {view.email_index}/{view.emails_total}   {view.clock}   "
+        f"last reward {view.reward:+.2f}"
+    )
+    for panel in panels:
+        for i, row in enumerate(panel.rows):
+            pen.value(panel.x, _row_y(panel, i), row)
+    return np.asarray(image)
+
+
+def _panels(view: Desk) -> list[_Panel]:
+    email = view.email or dict.fromkeys(EMAIL_FIELDS, "-")
+    triage = view.triage or dict.fromkeys(ACTION_DIMS, "-")
+    queue = [
+        _Row(name, str(n), share, color=_level(share)) for name, (n, share) in view.queue.items()
+    ]
+    team = [
+        _Row(f"employee_{e}", str(n), n / capacity, color=_level(n / capacity))
+        for e, (n, capacity) in enumerate(view.loads)
+    ]
+    sla = [
+        _Row(name, f"{share:.0%}", share, color=_level(share)) for name, share in view.sla.items()
+    ]
+    overdue = view.critical_overdue
+    sla.append(_Row("critical overdue", "yes" if overdue else "no", alarm=overdue))
+    trends = [
+        _Row(
+            name, f"{growth:+.2f}", growth, signed=True, color=ALARM if alert else CALM, alarm=alert
+        )
+        for name, growth in view.trends.items()
+        for alert in [growth > TREND_ALERT]
+    ]
+    return [
+        _Panel(12, 40, "EMAIL AWAITING TRIAGE", [_Row(k, v) for k, v in email.items()]),
+        _Panel(12, 180, "LAST TRIAGE", [_Row(k, v) for k, v in triage.items()]),
+        _Panel(250, 40, "QUEUE BY PRIORITY", queue),
+        _Panel(250, 150, "TEAM LOAD", _shortened(team)),
+        _Panel(525, 40, "SLA PRESSURE", sla),
+        _Panel(525, 150, f"TREND ALERTS (growth > {TREND_ALERT})", _shortened(trends)),
+    ]
+
+
+def _shortened(rows: list[_Row]) -> list[_Row]:
+    if len(rows) <= MAX_ROWS:
+        return rows
+    return [*rows[: MAX_ROWS - 1], _Row(f"+{len(rows) - MAX_ROWS + 1} more")]
+
+
+def _row_y(panel: _Panel, i: int) -> int:
+    return panel.y + 18 + 16 * i
+
+
+@lru_cache(maxsize=8)
+def _background(labels: tuple[tuple[int, int, str, tuple[str, ...]], ...]) -> Image.Image:
+    """The frame's headings and row labels (``(x, y, heading, row labels)`` per panel)."""
+    image = Image.new("RGB", FRAME_SIZE, BACKGROUND)
+    pen = _Pen(ImageDraw.Draw(image))
+    for x, y, heading, rows in labels:
+        pen.text(x, y, heading, MUTED)
+        for i, label in enumerate(rows):
+            pen.text(x, y + 18 + 16 * i, label)
+    return image
+
+
+class _Pen:
+    """Text, values and gauges on one image, in the frame's fonts and colours."""
+
+    VALUE_AT, GAUGE_AT, GAUGE_WIDTH = 100, 148, 112  # pixels from a column's left edge
+
+    def __init__(self, draw: ImageDraw.ImageDraw) -> None:
+        self.draw = draw
+        self.font = _font(13)
+        self.heading = _font(15)
+
+    def title(self, text: str) -> None:
+        self.draw.rectangle((0, 0, FRAME_SIZE[0], 28), fill=TITLE_BAR)
+        self.draw.text((12, 6), text, fill=(255, 255, 255), font=self.heading)
+
+    def text(self, x: int, y: int, text: str, color: tuple[int, int, int] = INK) -> None:
+        self.draw.text((x, y), text, fill=color, font=self.font)
+
+    def value(self, x: int, y: int, row: _Row) -> None:
+        """``row``'s value and gauge, right of its label."""
+        if row.value:
+            self.text(x + self.VALUE_AT, y, row.value, ALARM if row.alarm else INK)
+        if row.gauge is None:
+            return
+        left, right = x + self.GAUGE_AT, x + self.GAUGE_AT + self.GAUGE_WIDTH
+        self.draw.rectangle((left, y + 2, right, y + 13), outline=MUTED)
+        if row.signed:  # filled from the middle
+            start = (left + right) // 2
+            end = start + round(max(-1.0, min(1.0, row.gauge)) * self.GAUGE_WIDTH / 2)
+            self.draw.line((start, y, start, y + 15), fill=INK)
+        else:
+            start, end = left, left + round(max(0.0, min(1.0, row.gauge)) * self.GAUGE_WIDTH)
+        if end != start:
+            self.draw.rectangle((min(start, end), y + 2, max(start, end), y + 13), fill=row.color)
+
+
+@lru_cache(maxsize=4)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def _level(fraction: float) -> tuple[int, int, int]:
+    return CALM if fraction < 0.5 else BUSY if fraction < 0.85 else ALARM

@@ -12,6 +12,9 @@ correct, balanced triage (+0.9) plus any on-time resolution would exceed it on m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from helixdesk.config import HelixConfig
@@ -52,9 +55,23 @@ def component_values(config: HelixConfig) -> np.ndarray:
     return np.array([getattr(weights, name) * weights.scale for name in COMPONENTS])
 
 
-def components_dict(counts: np.ndarray, values: np.ndarray) -> dict[str, float]:
-    """Named per-step component values (0.0 for those that did not fire).
+# Each component's value is reported under its own flat ``info`` key, so that vectorising the
+# env (Gymnasium's ``sync`` mode or the native vector env) stacks it into one array and TorchRL
+# can spec it: a nested dict of components does neither.
+COMPONENT_INFO_KEYS = tuple(f"reward_{name}" for name in COMPONENTS)
 
-    Adding 0.0 turns the -0.0 of a silent penalty into a plain 0.0.
+
+def component_info(counts: np.ndarray, values: np.ndarray) -> dict[str, np.float64]:
+    """The step's components as ``info`` entries: ``reward_<component>`` -> numpy float.
+
+    Adding 0.0 turns the -0.0 of a silent penalty into a plain 0.0. (Both have one entry per
+    component; a strict zip would cost a tenth of the single env's step.)
     """
-    return dict(zip(COMPONENTS, (counts * values + 0.0).tolist(), strict=True))
+    return dict(zip(COMPONENT_INFO_KEYS, counts * values + 0.0, strict=False))
+
+
+def components_from_info(info: Mapping[str, Any]) -> dict[str, float]:
+    """The named components (``COMPONENTS`` order) of a single env's ``info``."""
+    return {
+        name: float(info[key]) for name, key in zip(COMPONENTS, COMPONENT_INFO_KEYS, strict=True)
+    }

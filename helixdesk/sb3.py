@@ -3,9 +3,12 @@
 SB3 does not accept Gymnasium ``VectorEnv`` objects; it has its own ``VecEnv`` interface, in
 which a finished sub-env is reset within the same step (its last observation goes into
 ``info["terminal_observation"]``). :class:`HelixDeskSB3VecEnv` provides that on top of
-:class:`~helixdesk.vector.HelixDeskVectorEnv`, with ``info["TimeLimit.truncated"]`` for the
-horizon (so PPO bootstraps), ``info["episode"]`` for SB3's episode statistics, and
-``env_method("action_masks")`` for sb3-contrib's MaskablePPO::
+:class:`~helixdesk.vector.HelixDeskVectorEnv` in ``SAME_STEP`` autoreset mode, with
+``info["TimeLimit.truncated"]`` for the horizon (so PPO bootstraps), ``info["episode"]``
+(``r`` return, ``l`` length, ``t`` wall-clock seconds since the env was made, as SB3's
+``Monitor`` writes it) for SB3's episode statistics, and ``env_method("action_masks")`` for
+sb3-contrib's MaskablePPO. (``make_vec_env("helixdesk/HelixDesk-v0")`` works too, with one
+single env per sub-env: slower.)::
 
     from stable_baselines3 import PPO
     from helixdesk.sb3 import HelixDeskSB3VecEnv
@@ -19,6 +22,7 @@ a features extractor for SB3 policies that adds a few features read off the obse
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,13 +30,17 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+from gymnasium.vector import AutoresetMode
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
 from helixdesk.config import HelixConfig
-from helixdesk.rewards import COMPONENTS
+from helixdesk.rewards import COMPONENT_INFO_KEYS
 from helixdesk.spaces import CATEGORY_CODE_SLOTS, CATEGORY_CODES, ObservationLayout
 from helixdesk.vector import HelixDeskVectorEnv
+
+# What each sub-env's info carries over from the vector env's (SB3 wants a dict per sub-env).
+REPORTED_INFO_KEYS = ("reward_raw", *COMPONENT_INFO_KEYS)
 
 
 class _HelixDeskVecEnvBase(VecEnv):
@@ -68,16 +76,23 @@ class HelixDeskSB3VecEnv(_HelixDeskVecEnvBase):
         num_envs: int = 8,
         config: HelixConfig | str | Path | Mapping[str, Any] | None = None,
     ) -> None:
-        self.venv = HelixDeskVectorEnv(num_envs, config=config)
+        self.venv = HelixDeskVectorEnv(
+            num_envs, config=config, autoreset_mode=AutoresetMode.SAME_STEP
+        )
         super().__init__(
             num_envs, self.venv.single_observation_space, self.venv.single_action_space
         )
         self._actions = np.zeros((num_envs, 4), dtype=np.int64)
+        self._returns = np.zeros(num_envs)
+        self._lengths = np.zeros(num_envs, dtype=np.int64)
+        self._start = time.time()
 
     def reset(self) -> np.ndarray:
         seeds = [seed if seed is None else int(seed) for seed in self._seeds]
         obs, _ = self.venv.reset(seed=seeds if any(s is not None for s in seeds) else None)
         self._reset_seeds()
+        self._returns[:] = 0.0
+        self._lengths[:] = 0
         return obs
 
     def step_async(self, actions: np.ndarray) -> None:
@@ -85,35 +100,32 @@ class HelixDeskSB3VecEnv(_HelixDeskVecEnvBase):
 
     def step_wait(self) -> VecEnvStepReturn:
         obs, rewards, terminated, truncated, info = self.venv.step(self._actions)
+        self._returns += rewards
+        self._lengths += 1
         dones = terminated | truncated
-        infos = self._split_info(info, terminated, truncated)
-        finished = np.flatnonzero(dones)
-        if len(finished):
-            for i in finished:
-                infos[i]["terminal_observation"] = obs[i].copy()
-            obs = self.venv.reset_envs(finished)
-        return obs, rewards.astype(np.float32), dones, infos
-
-    def _split_info(
-        self, info: dict[str, Any], terminated: np.ndarray, truncated: np.ndarray
-    ) -> list[dict[str, Any]]:
-        components = info["reward_components"]
+        # A finished sub-env's own step info is in final_info (its top level is the new episode's).
+        step_info = info["final_info"] if dones.any() else info
         infos: list[dict[str, Any]] = []
         for i in range(self.num_envs):
-            item: dict[str, Any] = {
-                "reward_components": {name: float(components[name][i]) for name in COMPONENTS},
-                "reward_raw": float(info["reward_raw"][i]),
-                "TimeLimit.truncated": bool(truncated[i] and not terminated[i]),
-            }
-            if info.get("_episode", np.zeros(0, dtype=bool)).any() and info["_episode"][i]:
-                episode = info["episode"]
-                item["episode"] = {
-                    "r": float(episode["r"][i]),
-                    "l": int(episode["l"][i]),
-                    "t": float(episode["t"][i]),
-                }
+            source = step_info if dones[i] else info
+            item: dict[str, Any] = {key: source[key][i] for key in REPORTED_INFO_KEYS}
+            item["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+            if dones[i]:
+                item["terminal_observation"] = info["final_obs"][i]
+                item["episode"] = self._episode(i)
             infos.append(item)
-        return infos
+        return obs, rewards.astype(np.float32), dones, infos
+
+    def _episode(self, i: int) -> dict[str, float | int]:
+        """Sub-env ``i``'s finished episode, in SB3 ``Monitor``'s form; starts the next."""
+        episode = {
+            "r": float(self._returns[i]),
+            "l": int(self._lengths[i]),
+            "t": round(time.time() - self._start, 6),
+        }
+        self._returns[i] = 0.0
+        self._lengths[i] = 0
+        return episode
 
     def action_masks(self) -> np.ndarray:
         return self.venv.action_masks()

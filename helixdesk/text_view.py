@@ -77,7 +77,7 @@ class DeskView(_View):
     choices: dict[str, list[str]] = Field(description="Valid names for each action field")
 
 
-def _clock(hour_of_week: float) -> str:
+def week_clock(hour_of_week: float) -> str:
     day, hour = divmod(hour_of_week % 168.0, 24.0)
     minutes = round(hour * 60) % (24 * 60)
     return f"{DAY_NAMES[int(day)]} {minutes // 60:02d}:{minutes % 60:02d}"
@@ -146,7 +146,7 @@ def build_view(env: HelixDeskEnv) -> DeskView:
     return DeskView(
         email_index=env.email_index,
         emails_total=env.config.env.episode_emails,
-        clock=_clock(env.tape.start_hour + env.sim_hours),
+        clock=week_clock(env.tape.start_hour + env.sim_hours),
         email=_email(env, mask),
         queue=queue_view(env),
         team=_team(env),

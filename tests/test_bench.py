@@ -45,3 +45,29 @@ def test_kernel_profile_script_names_the_compiled_functions_for_perf() -> None:
     names = perf_map.read_text()
     perf_map.unlink()
     assert "engine10step_batch" in names and "engine13_step_episode" in names
+
+
+@pytest.mark.slow
+def test_contention_script__reports_each_size_alone_and_beside_a_competitor() -> None:
+    command = [
+        sys.executable, str(ROOT / "bench" / "contention.py"), "--sizes", "3", "--seconds",
+        "0.2", "--competitor", "vector", "--competitor-envs", "2",
+    ]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    row = next(line for line in run.stdout.splitlines() if line.startswith("│ 3 "))
+    alone, beside = (float(cell.replace(",", "")) for cell in row.strip("│ ").split("│")[1:])
+    assert alone > 0 and beside > 0
+
+
+@pytest.mark.slow
+def test_frames_script__reports_the_frame_cost_and_both_step_rates() -> None:
+    command = [
+        sys.executable, str(ROOT / "bench" / "frames.py"), "--frames", "5", "--steps", "300",
+    ]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("rgb_array frame:") and lines[0].endswith(" ms")
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "steps/s without render(), render_mode=None",
+        "steps/s without render(), render_mode='rgb_array'",
+    ]

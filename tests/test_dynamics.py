@@ -54,7 +54,7 @@ def test_auto_replying_a_complaint__earns_bad_autoreply() -> None:
     while env.tape.emails[env.email_index, E_TRUE_CLASS] != TRUE_COMPLAINT:
         env.step(np.array([0, 3, 5, 2]))
     *_, info = env.step(np.array([1, 1, 0, 0]))
-    assert info["reward_components"]["bad_autoreply"] < 0
+    assert info["reward_bad_autoreply"] < 0
     reply = env.event_log.of_kind("auto_replied")[-1]
     assert reply[4] == 0.0 and reply[5] <= 2.0  # failed, rated 1 or 2
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import itertools
+import pickle
+import subprocess
+import sys
 import warnings
 
+import cloudpickle
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -12,13 +18,13 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import helixdesk
 from helixdesk import HelixDeskEnv
-from helixdesk.rewards import COMPONENTS
+from helixdesk.rewards import COMPONENTS, components_from_info
 from tests.conftest import NINE_CATEGORIES, SIX_EMPLOYEES
 
 CONFIGS = [None, SIX_EMPLOYEES, NINE_CATEGORIES]
 INFO_KEYS = {
-    "reward_components",
     "reward_raw",
+    *(f"reward_{name}" for name in COMPONENTS),
     "action_mask",
     "applied_action",
     "email_index",
@@ -54,13 +60,18 @@ def test_episode__is_truncated_after_episode_emails_steps() -> None:
 def test_info__has_the_same_keys_every_step(env: HelixDeskEnv) -> None:
     _, info = env.reset(seed=1)
     assert set(info) == INFO_KEYS
-    assert list(info["reward_components"]) == list(COMPONENTS)
     for _ in range(100):
         _, reward, _, _, info = env.step(env.action_space.sample())
         assert set(info) == INFO_KEYS
-        assert list(info["reward_components"]) == list(COMPONENTS)
-        assert sum(info["reward_components"].values()) == pytest.approx(info["reward_raw"])
+        assert list(components_from_info(info)) == list(COMPONENTS)
+        assert sum(components_from_info(info).values()) == pytest.approx(info["reward_raw"])
         assert reward == pytest.approx(np.clip(info["reward_raw"], -1.0, 1.0))
+
+
+def test_info__values_are_numpy_values_no_python_numbers_and_no_dicts(env: HelixDeskEnv) -> None:
+    # Vectorising stacks each key into one array, and TorchRL specs info from numpy dtypes.
+    for info in (env.reset(seed=1)[1], env.step(env.action_space.sample())[4]):
+        assert all(isinstance(value, np.generic | np.ndarray) for value in info.values())
 
 
 def test_step_before_reset__is_a_clear_error(env: HelixDeskEnv) -> None:
@@ -131,6 +142,56 @@ def test_render_ansi__shows_email_queue_and_team() -> None:
     assert "email 1/100" in text
     assert "employee_4" in text
     assert "queue:" in text
+
+
+def test_render_rgb_array__draws_a_frame_of_the_desk_that_follows_the_episode() -> None:
+    env = gym.make(helixdesk.ENV_ID, render_mode="rgb_array")
+    with pytest.raises(gym.error.ResetNeeded):
+        env.render()
+    env.reset(seed=0)
+    frames = [env.render()]
+    for _ in range(10):
+        env.step(env.action_space.sample())
+        frames.append(env.render())
+    assert all(frame.shape == (400, 800, 3) and frame.dtype == np.uint8 for frame in frames)
+    assert all(not np.array_equal(a, b) for a, b in itertools.pairwise(frames))
+    assert len(np.unique(frames[-1].reshape(-1, 3), axis=0)) > 10  # text and gauges, not a fill
+
+
+def test_render__draws_nothing_without_a_render_mode_and_loads_no_drawing_library() -> None:
+    code = (
+        "import sys, helixdesk; env = helixdesk.HelixDeskEnv(); env.reset(seed=0); "
+        "env.step(env.action_space.sample()); assert env.render() is None; "
+        "assert 'PIL' not in sys.modules and 'helixdesk.render' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+def _twins(env: HelixDeskEnv) -> list[HelixDeskEnv]:
+    return [
+        copy.deepcopy(env),
+        pickle.loads(pickle.dumps(env)),
+        cloudpickle.loads(cloudpickle.dumps(env)),
+    ]
+
+
+def test_copies__continue_the_episode_exactly_and_independently(env: HelixDeskEnv) -> None:
+    env.reset(seed=9)
+    env.action_space.seed(9)
+    actions = [env.action_space.sample() for _ in range(60)]
+    for action in actions[:20]:
+        env.step(action)
+    twins = _twins(env)
+    for action in actions[20:]:
+        expected = env.step(action)
+        for twin in twins:
+            got = twin.step(action)
+            assert np.array_equal(got[0], expected[0]) and got[1:4] == expected[1:4]
+            assert all(np.array_equal(got[4][k], v) for k, v in expected[4].items())
+    assert all(np.array_equal(twin.event_log.records, env.event_log.records) for twin in twins)
+    alone = copy.deepcopy(env)
+    alone.reset(seed=1)
+    assert env.email_index == 60 and alone.email_index == 0
 
 
 def test_render_mode__rejects_unknown_modes() -> None:

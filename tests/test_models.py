@@ -17,7 +17,7 @@ from helixdesk.models import (
     HelixObservation,
     HelixReward,
 )
-from helixdesk.rewards import COMPONENTS
+from helixdesk.rewards import COMPONENTS, components_from_info
 from helixdesk.simulator.email_gen import E_CATEGORY, E_KEYWORD, E_TIER
 from helixdesk.spaces import CATEGORY_CODES, TIERS, ObservationLayout, action_nvec
 from tests.conftest import NINE_CATEGORIES, SIX_EMPLOYEES
@@ -267,9 +267,9 @@ def test_reward__components_sum_to_raw(rollout: Rollout) -> None:
 
 def test_reward__from_step_rejects_incomplete_components(rollout: Rollout) -> None:
     reward, info = rollout.steps[0]
-    missing = {**info, "reward_components": dict(list(info["reward_components"].items())[1:])}
+    missing = {key: value for key, value in info.items() if key != f"reward_{COMPONENTS[0]}"}
     with pytest.raises(ValidationError, match=COMPONENTS[0]):
         HelixReward.from_step(reward, missing)
-    unknown = {**info, "reward_components": {**info["reward_components"], "bonus": 1.0}}
+    components = {**components_from_info(info), "bonus": 1.0}
     with pytest.raises(ValidationError, match="bonus"):
-        HelixReward.from_step(reward, unknown)
+        HelixReward(total=reward, raw=info["reward_raw"], components=components)

@@ -82,7 +82,7 @@ def test_csv_logger__reward_columns_match_the_steps(tmp_path: Path) -> None:
         assert float(row["episode_return"]) == record.episode_return
         assert float(row["sim_hours"]) == record.info["sim_hours"]
         for name in COMPONENTS:
-            assert float(row[name]) == record.info["reward_components"][name]
+            assert float(row[name]) == record.info[f"reward_{name}"]
 
 
 def test_csv_logger__action_columns_hold_choice_names(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from helixdesk import HelixDeskEnv
 from helixdesk.agents import RandomAgent, RuleAgent
-from helixdesk.rewards import COMPONENTS
+from helixdesk.rewards import COMPONENTS, components_from_info
 from tests.conftest import ConstantAgent, play
 
 SEEDS = range(20)
@@ -51,7 +51,7 @@ def test_every_component__fires_under_random_and_rule_play() -> None:
     fired = dict.fromkeys(COMPONENTS, 0)
 
     def count(action: np.ndarray, obs: np.ndarray, reward: float, info: dict) -> None:
-        for name, value in info["reward_components"].items():
+        for name, value in components_from_info(info).items():
             fired[name] += value != 0.0
 
     for seed in range(10):
@@ -76,7 +76,7 @@ def test_reward_components__scale_with_config_weights() -> None:
         env.reset(seed=0)
     truth = int(base.tape.emails[0, 2])
     action = np.array([truth, 3, 0, 2])
-    value_doubled = doubled.step(action)[4]["reward_components"]["correct_classification"]
-    value_base = base.step(action)[4]["reward_components"]["correct_classification"]
+    value_doubled = doubled.step(action)[4]["reward_correct_classification"]
+    value_base = base.step(action)[4]["reward_correct_classification"]
     assert value_base > 0
     assert value_doubled == pytest.approx(2 * value_base)

@@ -18,7 +18,7 @@ import numpy as np
 
 from helixdesk.config import HelixConfig, load_config
 from helixdesk.evaluation import EpisodeResult, StepRecord
-from helixdesk.rewards import COMPONENTS
+from helixdesk.rewards import COMPONENTS, components_from_info
 from helixdesk.spaces import ACTION_DIMS, action_dim_names
 
 CSV_COLUMNS = (
@@ -99,7 +99,7 @@ class EpisodeLogger:
     def _row(self, record: StepRecord) -> list[Any]:
         info = record.info
         actions = applied_action_names(self._config, info["applied_action"])
-        components = info["reward_components"]
+        components = components_from_info(info)
         return [
             record.episode,
             record.step,

@@ -23,6 +23,7 @@ from rich.table import Table
 from helixdesk.env import HelixDeskEnv
 from helixdesk.evaluation import EpisodeResult, StepRecord
 from helixdesk.monitor.episode_logger import applied_action_names
+from helixdesk.rewards import components_from_info
 from helixdesk.spaces import ACTION_DIMS, PRIORITIES
 
 TREND_ALERT_THRESHOLD = 0.3
@@ -197,7 +198,7 @@ class TerminalDashboard:
 
     def _action_rows(self, record: StepRecord) -> list[tuple[str, str]]:
         names = applied_action_names(self.env.config, record.info["applied_action"])
-        components = record.info["reward_components"]
+        components = components_from_info(record.info)
         fired = [f"{name} {value:+.2f}" for name, value in components.items() if value != 0.0]
         return [
             ("Last action", " / ".join(names[dim] for dim in ACTION_DIMS)),

@@ -25,6 +25,7 @@ import helixdesk
 from helixdesk.env import HelixDeskEnv
 from helixdesk.models import HelixAction
 from helixdesk.openenv_api import Environment, EnvironmentMetadata
+from helixdesk.rewards import components_from_info
 from helixdesk.server.sessions import TTL_VAR
 from helixdesk.tasks import get_task, scenario_config
 from helixdesk.text_view import build_view, queue_view, render_text
@@ -237,8 +238,8 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
             text=render_text(view) if view is not None else None,
             vector=obs.tolist(),
             action_mask=info["action_mask"].tolist(),
-            reward_components=info["reward_components"],
-            reward_raw=info["reward_raw"],
+            reward_components=components_from_info(info),
+            reward_raw=float(info["reward_raw"]),
             applied_action=_applied(tuple(info["applied_action"].tolist()), n_employees),
             task=self._task,
             grade=self._grade,

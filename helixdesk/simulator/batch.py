@@ -21,7 +21,7 @@ from helixdesk.simulator.engine import (
     step_batch,
     step_batch_parallel,
 )
-from helixdesk.simulator.jit import BoundKernel
+from helixdesk.simulator.jit import BoundKernel, FasterKernel, check_threads, start_threads
 from helixdesk.simulator.state import (
     SC_END_TIME,
     SC_START_HOUR,
@@ -56,12 +56,23 @@ class BatchSimulator:
     After every :meth:`reset` / :meth:`step` the per-episode results are in ``out``
     (observation, clipped and raw reward, the next email's action mask, the applied action)
     and the step's component counts in ``state.counts``. From ``PARALLEL_FROM`` episodes on,
-    steps run on all CPU cores; below that the thread start-up would cost more than it saves.
+    a step runs on ``threads`` threads (``None``: numba's count, ``NUMBA_NUM_THREADS``, by
+    default one per core; 1: the serial kernel at any size) or on one, whichever has been
+    faster lately (:class:`~helixdesk.simulator.jit.FasterKernel`: threads lose beside
+    another busy process, and at small batches). The threads sleep while they wait
+    (:func:`~helixdesk.simulator.jit.start_threads`). Below ``PARALLEL_FROM`` one thread
+    always wins.
     """
 
     PARALLEL_FROM = 64
 
-    def __init__(self, config: HelixConfig, batch: int, record_events: bool = False) -> None:
+    def __init__(
+        self,
+        config: HelixConfig,
+        batch: int,
+        record_events: bool = False,
+        threads: int | None = None,
+    ) -> None:
         self.config = config
         self.model = build_model(config)
         self.state = BatchState.allocate(config, batch, record_events)
@@ -77,13 +88,19 @@ class BatchSimulator:
         )
         self._arrays = self.state.as_tuple()
         self._tape_params = tape_params(config)
-        parallel = batch >= self.PARALLEL_FROM
-        self._step = BoundKernel(step_batch_parallel if parallel else step_batch)
+        self._parallel_from = self.PARALLEL_FROM if check_threads(threads) != 1 else batch + 1
+        self._step: BoundKernel | FasterKernel = BoundKernel(step_batch)
+        if batch >= self._parallel_from:
+            start_threads()
+            self._step = FasterKernel(self._step, BoundKernel(step_batch_parallel, threads))
         # Resets of many episodes go parallel too, so a batch may use both kinds.
-        self._draw = {False: BoundKernel(draw_tapes), True: BoundKernel(draw_tapes_parallel)}
+        self._draw = {
+            False: BoundKernel(draw_tapes),
+            True: BoundKernel(draw_tapes_parallel, threads),
+        }
         self._start = {
             False: BoundKernel(start_episodes),
-            True: BoundKernel(start_episodes_parallel),
+            True: BoundKernel(start_episodes_parallel, threads),
         }
         self._all = np.ones(batch, dtype=np.bool_)
         self._blocks = np.empty((batch, block_size(config.env.episode_emails)))
@@ -96,7 +113,7 @@ class BatchSimulator:
         blocks = self._blocks[: len(indices)]
         for block, rng in zip(blocks, rngs, strict=True):
             rng.random(out=block)
-        parallel = len(indices) >= self.PARALLEL_FROM
+        parallel = len(indices) >= self._parallel_from
         state = self.state
         self._draw[parallel](
             self._tape_params, indices, blocks, self.emails, state.surges, state.scalars

@@ -27,6 +27,11 @@ the episodes are two separate compiled calls (``BatchSimulator.reset``).
 
 from __future__ import annotations
 
+import importlib
+import logging
+import os
+import threading
+import time
 from typing import Any
 
 import numba
@@ -54,13 +59,165 @@ class BoundKernel:
     to that machine code. So every later call must pass the same types (dtype, rank and
     C-contiguity of every array): the machine code reads memory by them unchecked. Callers
     build their varying arguments in a fixed form (``np.ascontiguousarray`` with a dtype).
+
+    ``threads`` (parallel kernels only) sets numba's thread count for each call; numba keeps
+    that count per calling thread, so it is set where the kernel runs. A bound kernel copies
+    and pickles as its kernel's name: the copy binds again on its first call.
     """
 
-    def __init__(self, kernel: CPUDispatcher) -> None:
+    def __init__(self, kernel: CPUDispatcher, threads: int | None = None) -> None:
         self.kernel = kernel
+        self.threads = threads
         self._entry: Any = None
 
     def __call__(self, *args: Any) -> None:
         if self._entry is None:
-            self._entry = self.kernel.compile(tuple(numba.typeof(arg) for arg in args))
+            self._entry = _compile(self.kernel, tuple(numba.typeof(arg) for arg in args))
+        if self.threads is not None:
+            numba.set_num_threads(self.threads)
         self._entry(*args)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        py_func = self.kernel.py_func
+        return _kernel_named, (py_func.__module__, py_func.__qualname__, self.threads)
+
+
+def _kernel_named(module: str, name: str, threads: int | None) -> BoundKernel:
+    return BoundKernel(getattr(importlib.import_module(module), name), threads)
+
+
+# -- compile notice ----------------------------------------------------------------------------
+
+COMPILE_NOTICE = (
+    "compiling HelixDesk's simulator kernels: the first use after an install or upgrade takes "
+    "about {minutes} minutes on 2 cores, later runs load them from numba's cache "
+    "(`python -m helixdesk.warmup` compiles them all ahead)"
+)
+FIRST_USE_MINUTES = "1-2"  # cold-cache `python -m helixdesk.warmup`, docs/performance.md
+NOTICE_AFTER_S = 1.0  # loading a kernel from the cache takes well under this
+_notice_given = threading.Event()
+
+
+def _compile(kernel: CPUDispatcher, signature: tuple[Any, ...]) -> Any:
+    """``kernel``'s entry point for ``signature``; says once per process, if it takes long
+    enough to be a compile rather than a cache load, that compiling has started."""
+    if _notice_given.is_set():
+        return kernel.compile(signature)
+    timer = threading.Timer(NOTICE_AFTER_S, _give_notice)
+    timer.daemon = True
+    timer.start()
+    try:
+        return kernel.compile(signature)
+    finally:
+        timer.cancel()
+
+
+def _give_notice() -> None:
+    if not _notice_given.is_set():
+        _notice_given.set()
+        logging.getLogger("helixdesk").warning(COMPILE_NOTICE.format(minutes=FIRST_USE_MINUTES))
+
+
+# -- threads ---------------------------------------------------------------------------------
+
+
+class FasterKernel:
+    """Whichever of two equivalent kernels (same arguments, same results) has been faster
+    lately: a serial step kernel and its parallel twin.
+
+    Threads pay only while a core is free for them and the batch is big enough to pay for
+    waking them: beside another busy process a parallel step waits for a thread the OS has
+    set aside, and at 64 envs on 2 cores it took up to a hundred times as long as a serial
+    one (``docs/performance.md``, "Threads"). So each call runs the kernel with the lower recent
+    cost per call, and the other is tried again for ``TRIAL_CALLS`` calls once the time spent
+    since its last trial reaches ``RETRY_AFTER`` trials' worth of its cost: trials cost at most
+    a few per cent, and a change in the machine's load is noticed within about a hundred
+    calls. A kernel's first call (its compile or cache load) and a trial's first call (it
+    wakes the threads) are not timed.
+    """
+
+    TRIAL_CALLS = 4
+    RETRY_AFTER = 25.0
+    SMOOTHING = 0.1  # weight of the newest call in the current kernel's running cost
+
+    def __init__(self, serial: BoundKernel, parallel: BoundKernel) -> None:
+        self.kernels = (serial, parallel)
+        self.current = 0
+        self.cost = [0.0, 0.0]  # seconds per call; 0.0 until measured
+        self._called = [False, False]
+        self._trial_left = 0
+        self._trial_seconds = 0.0
+        self._since_trial = 0.0
+
+    def __call__(self, *args: Any) -> None:
+        index = self._choose()
+        start = time.perf_counter()
+        self.kernels[index](*args)
+        seconds = time.perf_counter() - start
+        first, self._called[index] = not self._called[index], True
+        if index == self.current:
+            self._record_current(seconds, first)
+        else:
+            self._record_trial(seconds)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy's bound kernels bind again on their first call: time neither of those calls.
+        return {**self.__dict__, "_called": [False, False]}
+
+    def _choose(self) -> int:
+        other = 1 - self.current
+        if self._trial_left == 0 and self.cost[self.current] > 0.0:
+            due = self.RETRY_AFTER * self.TRIAL_CALLS * self.cost[other]
+            if self._since_trial >= due:
+                self._trial_left, self._trial_seconds = self.TRIAL_CALLS, 0.0
+        return other if self._trial_left else self.current
+
+    def _record_current(self, seconds: float, first: bool) -> None:
+        if first:
+            return
+        cost = self.cost[self.current]
+        weight = self.SMOOTHING if cost else 1.0
+        self.cost[self.current] = cost + weight * (seconds - cost)
+        self._since_trial += seconds
+
+    def _record_trial(self, seconds: float) -> None:
+        self._trial_left -= 1
+        if self._trial_left < self.TRIAL_CALLS - 1:
+            self._trial_seconds += seconds
+        if self._trial_left == 0:
+            other = 1 - self.current
+            self.cost[other] = self._trial_seconds / (self.TRIAL_CALLS - 1)
+            self._since_trial = 0.0
+            if self.cost[other] < self.cost[self.current]:
+                self.current = other
+
+
+WAIT_POLICY_VARIABLE = "OMP_WAIT_POLICY"
+
+
+def start_threads() -> None:
+    """Start numba's thread pool with waiting threads that sleep instead of spin.
+
+    OpenMP's default lets a thread that waits for the others spin. With another busy process
+    on a 2-core machine the spinning threads fight it for the cores, and slowed every step,
+    serial ones too, while the pool was up (``docs/performance.md``, "Threads"). The OpenMP
+    runtime reads ``OMP_WAIT_POLICY`` once, as numba loads it when the pool starts:
+    ``PASSIVE`` is set for that moment only (other libraries keep their own setting), unless
+    the user chose a policy. A pool already started keeps the policy it started with.
+    """
+    if WAIT_POLICY_VARIABLE in os.environ:
+        numba.get_num_threads()
+        return
+    os.environ[WAIT_POLICY_VARIABLE] = "PASSIVE"
+    try:
+        numba.get_num_threads()  # starts the pool
+    finally:
+        del os.environ[WAIT_POLICY_VARIABLE]
+
+
+def check_threads(threads: int | None) -> int | None:
+    """``threads`` if numba can run that many (1 .. ``NUMBA_NUM_THREADS``), else ValueError."""
+    most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at numba's import
+    if threads is not None and not 1 <= threads <= most:
+        raise ValueError(f"threads must be in 1..{most} (NUMBA_NUM_THREADS), got {threads}")
+    return threads
