@@ -21,7 +21,7 @@ from helixdesk.simulator.engine import (
     step_batch,
     step_batch_parallel,
 )
-from helixdesk.simulator.jit import BoundKernel, FasterKernel, check_threads, start_threads
+from helixdesk.simulator.jit import BoundKernel, FasterKernel, check_threads
 from helixdesk.simulator.state import (
     SC_END_TIME,
     SC_START_HOUR,
@@ -59,9 +59,8 @@ class BatchSimulator:
     a step runs on ``threads`` threads (``None``: numba's count, ``NUMBA_NUM_THREADS``, by
     default one per core; 1: the serial kernel at any size) or on one, whichever has been
     faster lately (:class:`~helixdesk.simulator.jit.FasterKernel`: threads lose beside
-    another busy process, and at small batches). The threads sleep while they wait
-    (:func:`~helixdesk.simulator.jit.start_threads`). Below ``PARALLEL_FROM`` one thread
-    always wins.
+    another busy process, and at small batches). Below ``PARALLEL_FROM`` one thread always
+    wins.
     """
 
     PARALLEL_FROM = 64
@@ -91,7 +90,6 @@ class BatchSimulator:
         self._parallel_from = self.PARALLEL_FROM if check_threads(threads) != 1 else batch + 1
         self._step: BoundKernel | FasterKernel = BoundKernel(step_batch)
         if batch >= self._parallel_from:
-            start_threads()
             self._step = FasterKernel(self._step, BoundKernel(step_batch_parallel, threads))
         # Resets of many episodes go parallel too, so a batch may use both kinds.
         self._draw = {

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import threading
 import time
 from typing import Any
@@ -190,29 +189,6 @@ class FasterKernel:
             self._since_trial = 0.0
             if self.cost[other] < self.cost[self.current]:
                 self.current = other
-
-
-WAIT_POLICY_VARIABLE = "OMP_WAIT_POLICY"
-
-
-def start_threads() -> None:
-    """Start numba's thread pool with waiting threads that sleep instead of spin.
-
-    OpenMP's default lets a thread that waits for the others spin. With another busy process
-    on a 2-core machine the spinning threads fight it for the cores, and slowed every step,
-    serial ones too, while the pool was up (``docs/performance.md``, "Threads"). The OpenMP
-    runtime reads ``OMP_WAIT_POLICY`` once, as numba loads it when the pool starts:
-    ``PASSIVE`` is set for that moment only (other libraries keep their own setting), unless
-    the user chose a policy. A pool already started keeps the policy it started with.
-    """
-    if WAIT_POLICY_VARIABLE in os.environ:
-        numba.get_num_threads()
-        return
-    os.environ[WAIT_POLICY_VARIABLE] = "PASSIVE"
-    try:
-        numba.get_num_threads()  # starts the pool
-    finally:
-        del os.environ[WAIT_POLICY_VARIABLE]
 
 
 def check_threads(threads: int | None) -> int | None:
