@@ -20,7 +20,7 @@ COPY server ./server
 
 USER app
 # Compile the numba kernels into the cache now, not on the first request.
-RUN python -c "from helixdesk import HelixDeskEnv; HelixDeskEnv().reset(seed=0)"
+RUN python -m helixdesk.warmup
 
 EXPOSE 7860
 # Healthy once /ready says the kernels are compiled (503 until then), not merely answering.

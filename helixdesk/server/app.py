@@ -24,8 +24,8 @@ request (see :mod:`helixdesk.server.sessions`); bodies and ``/ws`` frames are li
 browsers allow only same-origin pages (such as the dashboard).
 
 ``GET /ready`` is the readiness probe: 503 while the simulator's kernels compile in the
-background after start-up (up to about a minute on a fresh install; seconds with numba's
-on-disk cache), 200 once a reset and a step have run. ``/health`` only says the process
+background after start-up (a minute or two on a fresh install; seconds with numba's on-disk
+cache), 200 once :func:`helixdesk.warmup.warm_up` has returned. ``/health`` only says the process
 answers. ``main()`` serves the app with uvicorn on 0.0.0.0, port ``PORT`` (default 7860),
 with :func:`server_options`.
 """
@@ -63,10 +63,11 @@ from helixdesk.server.dashboard import add_dashboard
 from helixdesk.server.environment import HelixDeskEnvironment
 from helixdesk.server.errors import document_errors, error_response, http_errors
 from helixdesk.server.guards import Guards, max_body_bytes, validation_error_reply
-from helixdesk.server.readiness import add_readiness, warm_up
+from helixdesk.server.readiness import add_readiness
 from helixdesk.server.sessions import SessionLimits, SessionStore
 from helixdesk.spaces import ACTION_DIMS, action_dim_names
 from helixdesk.tasks import TASKS, scenario_config
+from helixdesk.warmup import warm_up
 from helixdesk.wire import Grade, HelixDeskAction, HelixDeskObservation, HelixDeskState
 
 DEFAULT_PORT = 7860
@@ -258,7 +259,7 @@ def _drop_task_api_routes(app: FastAPI) -> None:
     ]
 
 
-def build_app(limits: SessionLimits | None = None, warm: Callable[[], None] = warm_up) -> FastAPI:
+def build_app(limits: SessionLimits | None = None, warm: Callable[[], object] = warm_up) -> FastAPI:
     """A fresh app with its own session store (limits from the environment by default);
     ``warm`` runs at start-up, and ``/ready`` answers 200 once it has returned."""
     limits = limits or SessionLimits.from_environ()

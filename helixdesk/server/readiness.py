@@ -1,10 +1,11 @@
 """Readiness: the app compiles the simulator's kernels at start-up and says when it is done.
 
-The first reset in a fresh install compiles the numba kernels (tens of seconds; numba caches
-them on disk, so later starts take seconds). :func:`add_readiness` runs a warm-up in a daemon
-thread when the app starts, so ``/health`` (liveness) answers at once, and serves
-``GET /ready``: 503 ``{"ready": false}`` until the warm-up has returned, 200 after. The
-container's HEALTHCHECK polls ``/ready``.
+The first reset in a fresh install compiles the numba kernels (a minute or two on 2 cores;
+numba caches them on disk, so later starts take seconds). :func:`add_readiness` runs
+:func:`helixdesk.warmup.warm_up` (or the given warm-up) in a daemon thread when the app
+starts, so ``/health`` (liveness) answers at once, and serves ``GET /ready``: 503
+``{"ready": false}`` until the warm-up has returned, 200 after. The container's
+HEALTHCHECK polls ``/ready``.
 """
 
 from __future__ import annotations
@@ -16,20 +17,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from helixdesk.server.bodies import Readiness
-from helixdesk.server.environment import HelixDeskEnvironment
-from helixdesk.wire import HelixDeskAction
+from helixdesk.warmup import warm_up
 
 
-def warm_up() -> None:
-    """Compile everything a session runs: one reset and one step of the default scenario,
-    with the desk view (numba compiles each kernel on its first call)."""
-    env = HelixDeskEnvironment()
-    env.reset(seed=0)
-    env.step(HelixDeskAction.from_codes([0, 0, 0, 0], env.simulator.config.env.n_employees))
-    env.close()
-
-
-def add_readiness(app: FastAPI, warm: Callable[[], None]) -> None:
+def add_readiness(app: FastAPI, warm: Callable[[], object] = warm_up) -> None:
     """``GET /ready``, and the start-up ``warm`` it reports on (in a daemon thread, so the
     app answers ``/health`` and ``/ready`` while the kernels compile)."""
     warmed = threading.Event()
@@ -53,11 +44,11 @@ def add_readiness(app: FastAPI, warm: Callable[[], None]) -> None:
             return Readiness(ready=True, detail="kernels compiled; sessions start at once")
         waiting = Readiness(
             ready=False,
-            detail="compiling the simulator's kernels (about a minute on a fresh install)",
+            detail="compiling the simulator's kernels (a minute or two on a fresh install)",
         )
         return JSONResponse(waiting.model_dump(), status_code=503)
 
 
-def _warm(warm: Callable[[], None], warmed: threading.Event) -> None:
+def _warm(warm: Callable[[], object], warmed: threading.Event) -> None:
     warm()
     warmed.set()
