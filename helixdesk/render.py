@@ -53,19 +53,16 @@ class Desk:
 
 def desk(sim: BatchSimulator, b: int) -> Desk:
     """The desk of episode ``b`` of ``sim`` after its last ``reset`` or ``step``."""
-    config, obs = sim.config, sim.out.obs[b]
-    groups = layout_for(config).groups
+    config = sim.config
+    features = layout_for(config).decode(sim.out.obs[b])
     scalars = sim.state.scalars[b]
     index, total = int(scalars[SC_EMAIL]), config.env.episode_emails
     cfg = config.env
-    queue, team = obs[groups["queue_state"]], obs[groups["team_state"]]
-    sla = obs[groups["sla_state"]]
     team_capacity = cfg.n_employees * cfg.employee_capacity
-    counts = {
-        p: (round(float(v) * team_capacity), float(v))
-        for p, v in zip(PRIORITIES, queue[:4], strict=True)
-    }
-    counts["review"] = (round(float(queue[4]) * cfg.review_capacity), float(queue[4]))
+    shares = {p: float(features[f"queue_{p}"]) for p in PRIORITIES}
+    counts = {p: (round(share * team_capacity), share) for p, share in shares.items()}
+    review = float(features["pending_review"])
+    counts["review"] = (round(review * cfg.review_capacity), review)
     return Desk(
         email_index=index,
         emails_total=total,
@@ -75,14 +72,19 @@ def desk(sim: BatchSimulator, b: int) -> Desk:
         reward=float(sim.out.rewards[b]),
         queue=counts,
         loads=[
-            (round(float(team[2 * e]) * cfg.employee_capacity), cfg.employee_capacity)
+            (
+                round(float(features[f"employee_{e}_load"]) * cfg.employee_capacity),
+                cfg.employee_capacity,
+            )
             for e in range(cfg.n_employees)
         ],
-        sla={"overdue": float(sla[0]), "near deadline": float(sla[1]), "pressure": float(sla[2])},
-        critical_overdue=bool(sla[3] > 0.5),
-        trends=dict(
-            zip(config.email_gen.categories, obs[groups["trend_state"]].tolist(), strict=True)
-        ),
+        sla={
+            "overdue": float(features["overdue"]),
+            "near deadline": float(features["near_deadline"]),
+            "pressure": float(features["sla_pressure"]),
+        },
+        critical_overdue=bool(features["critical_overdue"] > 0.5),
+        trends={c: float(features[f"trend_{c}"]) for c in config.email_gen.categories},
     )
 
 

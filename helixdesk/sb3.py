@@ -246,7 +246,7 @@ class DeskFeatures(BaseFeaturesExtractor):
                 f"employees and {n_categories} categories (expected ({layout.size},))"
             )
         super().__init__(observation_space, layout.size + n_categories + 1 + n_employees)
-        code_start = layout.groups["current_email"].stop - CATEGORY_CODE_SLOTS
+        code_start = layout.index["category_code_0"]
         self.code = slice(code_start, code_start + CATEGORY_CODE_SLOTS)
         self.trend = layout.groups["trend_state"]
         specialist = np.eye(n_employees, dtype=np.float32)[np.arange(n_categories) % n_employees]

@@ -93,8 +93,31 @@ class ObservationLayout:
         names += ["steps_remaining", "episode_reward", "agent_confidence"]
         return tuple(names)
 
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Each feature's position in the vector, by its name in :attr:`feature_names`."""
+        return {name: i for i, name in enumerate(self.feature_names)}
+
     def offset(self, group: str) -> int:
         return self.groups[group].start
+
+    def decode(self, obs: np.ndarray) -> dict[str, np.float32]:
+        """The observation's features by name (:attr:`feature_names`), as the vector holds
+        them (float32 scalars, so a threshold compares exactly as on the vector)."""
+        return dict(zip(self.feature_names, np.asarray(obs, dtype=np.float32), strict=True))
+
+
+# The action mask is the four dimensions' choices, flattened in ``ACTION_DIMS`` order: the
+# assignment block starts after classification and priority, the secondary block is last.
+ASSIGNMENT_MASK_START = len(CLASSIFICATIONS) + len(PRIORITIES)
+N_SECONDARY = len(SECONDARY_ACTIONS)
+
+
+def mask_offsets(n_employees: int) -> dict[str, int]:
+    """Where each action dimension's choices start in the flat action mask."""
+    sizes = (len(CLASSIFICATIONS), len(PRIORITIES), n_employees + 1, len(SECONDARY_ACTIONS))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()
+    return dict(zip(ACTION_DIMS, starts, strict=True))
 
 
 def layout_for(config: HelixConfig) -> ObservationLayout:

@@ -18,7 +18,7 @@ from helixdesk.spaces import (
     AUTO_REPLY,
     PRIORITIES,
     action_dim_names,
-    action_nvec,
+    mask_offsets,
 )
 
 if TYPE_CHECKING:
@@ -87,48 +87,46 @@ def _email(env: HelixDeskEnv, mask: list[bool]) -> EmailView | None:
     if env.email_index >= env.config.env.episode_emails:
         return None
     text = env.email_text()
-    obs, start = env.last_observation, env.layout.groups["current_email"].start
-    nvec = action_nvec(env.config)
+    features = env.layout.decode(env.last_observation)
     return EmailView(
         sender=text.sender,
         subject=text.subject,
         body=text.body,
         tier=text.tier,
         category=text.category,
-        sentiment=round(float(obs[start]), 3),
-        keyword_flag=bool(obs[start + 1] > 0.5),
-        classifier_confidence=round(float(obs[env.layout.size - 1]), 3),
-        kb_has_answer=mask[int(nvec[:3].sum()) + AUTO_REPLY],
+        sentiment=round(float(features["sentiment"]), 3),
+        keyword_flag=bool(features["keyword_flag"] > 0.5),
+        classifier_confidence=round(float(features["agent_confidence"]), 3),
+        kb_has_answer=mask[mask_offsets(env.layout.n_employees)["secondary"] + AUTO_REPLY],
     )
 
 
 def queue_view(env: HelixDeskEnv) -> QueueView:
     """The queue part of the desk view (what ``GET /state`` shows)."""
-    groups, obs, cfg = env.layout.groups, env.last_observation, env.config.env
-    queue, sla = obs[groups["queue_state"]], obs[groups["sla_state"]]
+    features, cfg = env.layout.decode(env.last_observation), env.config.env
     team_capacity = cfg.n_employees * cfg.employee_capacity
     return QueueView(
-        by_priority={
-            p: round(float(v) * team_capacity) for p, v in zip(PRIORITIES, queue[:4], strict=True)
-        },
-        review_queue=round(float(queue[4]) * cfg.review_capacity),
-        overdue_share=round(float(sla[0]), 3),
-        near_deadline_share=round(float(sla[1]), 3),
-        sla_pressure=round(float(sla[2]), 3),
-        critical_overdue=bool(sla[3] > 0.5),
+        by_priority={p: round(float(features[f"queue_{p}"]) * team_capacity) for p in PRIORITIES},
+        review_queue=round(float(features["pending_review"]) * cfg.review_capacity),
+        overdue_share=round(float(features["overdue"]), 3),
+        near_deadline_share=round(float(features["near_deadline"]), 3),
+        sla_pressure=round(float(features["sla_pressure"]), 3),
+        critical_overdue=bool(features["critical_overdue"] > 0.5),
     )
 
 
 def _team(env: HelixDeskEnv) -> list[EmployeeView]:
     cfg = env.config
-    team = env.last_observation[env.layout.groups["team_state"]]
+    features = env.layout.decode(env.last_observation)
     categories = cfg.email_gen.categories
     return [
         EmployeeView(
             name=f"employee_{e}",
-            open_tickets=round(float(team[2 * e]) * cfg.env.employee_capacity),
+            open_tickets=round(float(features[f"employee_{e}_load"]) * cfg.env.employee_capacity),
             capacity=cfg.env.employee_capacity,
-            avg_service_hours=round(float(team[2 * e + 1]) * cfg.sla.normal_hours, 2),
+            avg_service_hours=round(
+                float(features[f"employee_{e}_avg_resolve"]) * cfg.sla.normal_hours, 2
+            ),
             specialties=[c for i, c in enumerate(categories) if i % cfg.env.n_employees == e],
         )
         for e in range(cfg.env.n_employees)
@@ -138,10 +136,8 @@ def _team(env: HelixDeskEnv) -> list[EmployeeView]:
 def build_view(env: HelixDeskEnv) -> DeskView:
     """The desk as the agent may see it right now (after ``reset`` or ``step``)."""
     mask = env.action_masks().tolist()
-    trend = env.last_observation[env.layout.groups["trend_state"]]
-    trends = {
-        c: round(float(v), 3) for c, v in zip(env.config.email_gen.categories, trend, strict=True)
-    }
+    features = env.layout.decode(env.last_observation)
+    trends = {c: round(float(features[f"trend_{c}"]), 3) for c in env.config.email_gen.categories}
     names = action_dim_names(env.config)
     return DeskView(
         email_index=env.email_index,

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from helixdesk import HelixDeskEnv
 from helixdesk.config import MAX_CATEGORIES
-from helixdesk.spaces import CATEGORY_CODES
+from helixdesk.spaces import (
+    ASSIGNMENT_MASK_START,
+    CATEGORY_CODES,
+    N_SECONDARY,
+    ObservationLayout,
+    mask_offsets,
+)
 from tests.conftest import NINE_CATEGORIES, SIX_EMPLOYEES
 
 SEED_GROUPS = {
@@ -51,3 +58,20 @@ def test_category_code__is_injective_for_31_categories_and_uses_all_slots_for_8(
     assert all(any(code) for code in codes)
     assert CATEGORY_CODES[:8].max(axis=0).tolist() == [1, 1, 1, 1, 1]
     assert CATEGORY_CODES[:5].tolist() == np.eye(5).tolist()
+
+
+@pytest.mark.parametrize("n_employees", [3, 5, 6])
+def test_vocabulary__decode_and_mask_offsets_name_every_position(n_employees: int) -> None:
+    layout = ObservationLayout(n_employees, ("billing", "shipping", "returns"))
+    obs = np.arange(layout.size, dtype=np.float32) / 100
+    features = layout.decode(obs)
+    assert list(features) == list(layout.feature_names)
+    for name, position in layout.index.items():
+        assert features[name] == obs[position]
+    assert layout.index["sentiment"] == layout.groups["current_email"].start
+    assert layout.index["agent_confidence"] == layout.size - 1
+    offsets = mask_offsets(n_employees)
+    sizes = [3, 4, n_employees + 1, 3]
+    assert list(offsets.values()) == [sum(sizes[:i]) for i in range(4)]
+    assert offsets["assignment"] == ASSIGNMENT_MASK_START
+    assert offsets["secondary"] + N_SECONDARY == sum(sizes)

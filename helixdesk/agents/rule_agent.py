@@ -7,10 +7,11 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from helixdesk.agents.base_agent import BaseAgent, action_nvec
+from helixdesk.agents.base_agent import BaseAgent
 from helixdesk.spaces import (
     ALERT_GM,
     AUTO_REPLY,
+    CATEGORY_CODE_SLOTS,
     CATEGORY_CODES,
     COMPLAINT,
     CRITICAL,
@@ -21,6 +22,7 @@ from helixdesk.spaces import (
     NORMAL,
     QUERY,
     ObservationLayout,
+    mask_offsets,
 )
 
 REVIEW_CONFIDENCE = 0.45  # below this the upstream classifier is unsure: ask a human
@@ -49,44 +51,43 @@ class RuleAgent(BaseAgent):
         unwrapped: Any = env.unwrapped
         self._layout: ObservationLayout = unwrapped.layout
         self._n_employees = self._layout.n_employees
-        self._nvec = action_nvec(env)
-        groups = self._layout.groups
-        self._email = groups["current_email"].start
-        self._team = groups["team_state"].start
-        self._trend = groups["trend_state"].start
-        self._confidence = groups["episode_progress"].stop - 1
+        self._masks = mask_offsets(self._n_employees)
         codes = CATEGORY_CODES[: len(self._layout.categories)]
-        self._code_index = {tuple(code.astype(int)): i for i, code in enumerate(codes)}
+        self._category_of_code = {
+            tuple(code.astype(int)): name
+            for code, name in zip(codes, self._layout.categories, strict=True)
+        }
 
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
-        sentiment, keyword = obs[self._email], obs[self._email + 1] > 0.5
-        enterprise = obs[self._email + 4] > 0.5
+        features = self._layout.decode(obs)
+        sentiment, keyword = features["sentiment"], features["keyword_flag"] > 0.5
         mask = info["action_mask"]
         if keyword:
             cls, priority = COMPLAINT, CRITICAL
-        elif obs[self._confidence] < REVIEW_CONFIDENCE:
+        elif features["agent_confidence"] < REVIEW_CONFIDENCE:
             return np.array([FLAG_FOR_REVIEW, NORMAL, self._n_employees, NO_SECONDARY])
         elif sentiment < COMPLAINT_SENTIMENT:
-            angry = sentiment < ANGRY_SENTIMENT or enterprise
+            angry = sentiment < ANGRY_SENTIMENT or features["tier_enterprise"] > 0.5
             cls, priority = COMPLAINT, HIGH if angry else MEDIUM
         else:
             cls, priority = QUERY, NORMAL
-        auto_reply_slot = int(self._nvec[:3].sum()) + AUTO_REPLY
-        if cls == QUERY and mask[auto_reply_slot]:
+        if cls == QUERY and mask[self._masks["secondary"] + AUTO_REPLY]:
             return np.array([cls, priority, self._n_employees, AUTO_REPLY])
-        return np.array([cls, priority, self._least_loaded(obs, mask), self._secondary(obs)])
+        return np.array(
+            [cls, priority, self._least_loaded(features, mask), self._secondary(features)]
+        )
 
-    def _least_loaded(self, obs: np.ndarray, mask: np.ndarray) -> int:
-        loads = obs[self._team : self._team + 2 * self._n_employees : 2]
-        start = int(self._nvec[0] + self._nvec[1])
+    def _least_loaded(self, features: dict[str, np.float32], mask: np.ndarray) -> int:
+        loads = [features[f"employee_{e}_load"] for e in range(self._n_employees)]
+        start = self._masks["assignment"]
         available = mask[start : start + self._n_employees]
         if not available.any():
             return self._n_employees
         return int(np.argmin(np.where(available, loads, np.inf)))
 
-    def _secondary(self, obs: np.ndarray) -> int:
-        code = tuple(obs[self._email + 5 : self._email + 10].astype(int))
-        category = self._code_index.get(code)
-        if category is not None and obs[self._trend + category] > SURGE_GROWTH:
+    def _secondary(self, features: dict[str, np.float32]) -> int:
+        code = tuple(int(features[f"category_code_{i}"]) for i in range(CATEGORY_CODE_SLOTS))
+        category = self._category_of_code.get(code)
+        if category is not None and features[f"trend_{category}"] > SURGE_GROWTH:
             return ALERT_GM
         return NO_SECONDARY

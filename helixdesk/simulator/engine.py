@@ -74,10 +74,18 @@ from helixdesk.simulator.state import (
 )
 from helixdesk.simulator.tickets import open_ticket, sweep_deadlines
 from helixdesk.simulator.views import Episode
+from helixdesk.spaces import (
+    ALERT_GM,
+    ASSIGNMENT_MASK_START,
+    AUTO_REPLY,
+    COMPLAINT,
+    CRITICAL,
+    FLAG_FOR_REVIEW,
+    N_SECONDARY,
+    NO_SECONDARY,
+    NORMAL,
+)
 
-COMPLAINT, FLAG = 1, 2
-CRITICAL, NORMAL = 0, 3
-AUTO_REPLY, ALERT_GM, NO_SECONDARY = 0, 1, 2
 AUTO_REPLY_CSAT = 4.4
 GM_IGNORED = -2
 
@@ -120,7 +128,7 @@ def _score_classification(ep, cls: int, priority: int, email: int) -> None:
     truth = int(ep.emails[email, E_TRUE_CLASS])
     if cls == truth:
         ep.counts[CORRECT_CLASSIFICATION] += 1.0
-    elif cls == FLAG:
+    elif cls == FLAG_FOR_REVIEW:
         ep.counts[UNNECESSARY_ESCALATION] += 1.0
     else:
         ep.counts[MISCLASSIFICATION] += 1.0
@@ -171,7 +179,7 @@ def triage(ep, model, action: np.ndarray) -> None:
     n_employees = int(model.params[P_N_EMPLOYEES])
     cls, priority, assignee, secondary = action[0], action[1], action[2], action[3]
     _score_classification(ep, cls, priority, email)
-    server = n_employees if cls == FLAG else (assignee if assignee < n_employees else -1)
+    server = n_employees if cls == FLAG_FOR_REVIEW else (assignee if assignee < n_employees else -1)
     emit(ep, TRIAGED, now, email, server, cls, priority, secondary)
     if secondary == ALERT_GM:
         _alert_gm(ep, model, email, now)
@@ -326,18 +334,19 @@ def _write_mask(ep, model, mask: np.ndarray) -> None:
     n_employees = int(model.params[P_N_EMPLOYEES])
     mask[:] = True
     for e in range(n_employees):
-        mask[7 + e] = ep.servers[e, SV_QLEN] < model.params[P_EMPLOYEE_CAP]
+        mask[ASSIGNMENT_MASK_START + e] = ep.servers[e, SV_QLEN] < model.params[P_EMPLOYEE_CAP]
     email = int(ep.scalars[SC_EMAIL])
     if email < int(model.params[P_N_EMAILS]):
         category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
-        mask[8 + n_employees + AUTO_REPLY] = knowledge_base.has_answer(ep, category, topic)
+        secondary_start = mask.shape[0] - N_SECONDARY  # the mask's last block
+        mask[secondary_start + AUTO_REPLY] = knowledge_base.has_answer(ep, category, topic)
 
 
 @inlined_step_kernel
 def _apply_flag_rule(action: np.ndarray, applied: np.ndarray, n_employees: int) -> None:
     for i in range(action.shape[0]):  # a loop: array-to-array copies need numba's runtime
         applied[i] = action[i]
-    if action[0] == FLAG:
+    if action[0] == FLAG_FOR_REVIEW:
         applied[1], applied[2], applied[3] = NORMAL, n_employees, NO_SECONDARY
 
 
