@@ -47,9 +47,9 @@ from helixdesk.spaces import ACTION_DIMS, CLASSIFICATIONS, PRIORITIES, SECONDARY
 from helixdesk.tasks import TASK_IDS, team_size
 from helixdesk.text_view import DeskView, QueueView
 
-ASSIGNMENT = "assignment"
+ASSIGNMENT = ACTION_DIMS[2]
 # A valid action; one field at a time is swapped in to validate it through HelixAction.
-_VALID_ACTION = dict(zip(ACTION_DIMS, ("query", "normal", "no_assignment", "none"), strict=True))
+_VALID_ACTION = dict(zip(ACTION_DIMS, ("query", "normal", NO_ASSIGNMENT, "none"), strict=True))
 # The largest integer every JSON reader holds exactly (JavaScript's Number.MAX_SAFE_INTEGER).
 MAX_SEED = 2**53 - 1
 ViewMode = Literal["full", "vector"]
