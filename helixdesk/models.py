@@ -163,11 +163,6 @@ class HelixAction(_Frozen):
 # -- observation -------------------------------------------------------------------------
 
 
-def _floats(values: np.ndarray) -> list[float]:
-    """Python floats equal to the float32 values, so converting back is exact."""
-    return [float(v) for v in values.astype(np.float32)]
-
-
 def _flag(value: float, name: str) -> bool:
     if value not in (0.0, 1.0):
         raise ValueError(f"{name} must be 0 or 1, got {value}")
@@ -289,18 +284,33 @@ class HelixObservation(_Frozen):
             raise ValueError(
                 f"observation must have shape ({layout.size},) for this layout, got {values.shape}"
             )
-        group = {name: _floats(values[part]) for name, part in layout.groups.items()}
-        steps_remaining, episode_reward, agent_confidence = group["episode_progress"]
-        hour_of_day, day_of_week = group["time_state"]
+        features = {name: float(value) for name, value in layout.decode(values).items()}
         return cls(
-            current_email=_email(group["current_email"], agent_confidence, layout.categories),
-            queue=_queue(group["queue_state"]),
-            team=_team(group["team_state"]),
-            sla=_sla(group["sla_state"]),
-            trends=dict(zip(layout.categories, group["trend_state"], strict=True)),
-            time=TimeState(hour_of_day=hour_of_day, day_of_week=day_of_week),
+            current_email=_email(features, layout.categories),
+            queue=QueueState(
+                **{p: features[f"queue_{p}"] for p in PRIORITIES},
+                pending_review=features["pending_review"],
+            ),
+            team=[
+                EmployeeState(
+                    load=features[f"employee_{e}_load"],
+                    avg_resolve=features[f"employee_{e}_avg_resolve"],
+                )
+                for e in range(layout.n_employees)
+            ],
+            sla=SlaState(
+                overdue=features["overdue"],
+                near_deadline=features["near_deadline"],
+                sla_pressure=features["sla_pressure"],
+                critical_overdue=_flag(features["critical_overdue"], "critical_overdue"),
+            ),
+            trends={c: features[f"trend_{c}"] for c in layout.categories},
+            time=TimeState(
+                hour_of_day=features["hour_of_day"], day_of_week=features["day_of_week"]
+            ),
             progress=EpisodeProgress(
-                steps_remaining=steps_remaining, episode_reward=episode_reward
+                steps_remaining=features["steps_remaining"],
+                episode_reward=features["episode_reward"],
             ),
         )
 
@@ -308,26 +318,29 @@ class HelixObservation(_Frozen):
         """The ``float32`` observation vector laid out as ``layout``."""
         self._check_fits(layout)
         email, sla, time = self.current_email, self.sla, self.time
-        tier = [float(email.tier == name) for name in TIERS]
-        values = [
-            email.sentiment,
-            float(email.keyword_flag),
-            *tier,
-            *_category_code(email.category, layout.categories),
-            *_queue_values(self.queue),
-            *(x for e in self.team for x in (e.load, e.avg_resolve)),
-            sla.overdue,
-            sla.near_deadline,
-            sla.sla_pressure,
-            float(sla.critical_overdue),
-            *(self.trends[name] for name in layout.categories),
-            time.hour_of_day,
-            time.day_of_week,
-            self.progress.steps_remaining,
-            self.progress.episode_reward,
-            email.agent_confidence,
-        ]
-        return np.array(values, dtype=np.float32)
+        code = _category_code(email.category, layout.categories)
+        features = {
+            "sentiment": email.sentiment,
+            "keyword_flag": float(email.keyword_flag),
+            **{f"tier_{name}": float(email.tier == name) for name in TIERS},
+            **{f"category_code_{i}": bit for i, bit in enumerate(code)},
+            **{f"queue_{p}": getattr(self.queue, p) for p in PRIORITIES},
+            "pending_review": self.queue.pending_review,
+            "overdue": sla.overdue,
+            "near_deadline": sla.near_deadline,
+            "sla_pressure": sla.sla_pressure,
+            "critical_overdue": float(sla.critical_overdue),
+            **{f"trend_{name}": self.trends[name] for name in layout.categories},
+            "hour_of_day": time.hour_of_day,
+            "day_of_week": time.day_of_week,
+            "steps_remaining": self.progress.steps_remaining,
+            "episode_reward": self.progress.episode_reward,
+            "agent_confidence": email.agent_confidence,
+        }
+        for e, employee in enumerate(self.team):
+            features[f"employee_{e}_load"] = employee.load
+            features[f"employee_{e}_avg_resolve"] = employee.avg_resolve
+        return np.array([features[name] for name in layout.feature_names], dtype=np.float32)
 
     def _check_fits(self, layout: ObservationLayout) -> None:
         if len(self.team) != layout.n_employees:
@@ -341,40 +354,16 @@ class HelixObservation(_Frozen):
             )
 
 
-def _email(values: list[float], confidence: float, categories: tuple[str, ...]) -> CurrentEmail:
+def _email(features: dict[str, float], categories: tuple[str, ...]) -> CurrentEmail:
     return CurrentEmail(
-        sentiment=values[0],
-        keyword_flag=_flag(values[1], "keyword_flag"),
-        tier=_tier(values[2:5]),
-        category=_category(values[5:], categories),
-        agent_confidence=confidence,
+        sentiment=features["sentiment"],
+        keyword_flag=_flag(features["keyword_flag"], "keyword_flag"),
+        tier=_tier([features[f"tier_{name}"] for name in TIERS]),
+        category=_category(
+            [features[f"category_code_{i}"] for i in range(CATEGORY_CODE_SLOTS)], categories
+        ),
+        agent_confidence=features["agent_confidence"],
     )
-
-
-def _queue(values: list[float]) -> QueueState:
-    critical, high, medium, normal, pending_review = values
-    return QueueState(
-        critical=critical, high=high, medium=medium, normal=normal, pending_review=pending_review
-    )
-
-
-def _team(values: list[float]) -> list[EmployeeState]:
-    pairs = zip(values[0::2], values[1::2], strict=True)
-    return [EmployeeState(load=load, avg_resolve=avg) for load, avg in pairs]
-
-
-def _sla(values: list[float]) -> SlaState:
-    overdue, near, pressure, critical = values
-    return SlaState(
-        overdue=overdue,
-        near_deadline=near,
-        sla_pressure=pressure,
-        critical_overdue=_flag(critical, "critical_overdue"),
-    )
-
-
-def _queue_values(queue: QueueState) -> list[float]:
-    return [queue.critical, queue.high, queue.medium, queue.normal, queue.pending_review]
 
 
 # -- reward ------------------------------------------------------------------------------
