@@ -81,6 +81,12 @@ def _assignment_name(value: object) -> str:
     raise ValueError(f"assignment must be {allowed}, got {value!r}")
 
 
+def assignment_for_code(code: int, n_employees: int) -> str:
+    """The assignment that action code ``code`` (0..n, checked by the caller) means for a
+    team of ``n_employees``: ``employee_<code>``, or ``no_assignment`` for ``n_employees``."""
+    return NO_ASSIGNMENT if code == n_employees else f"employee_{code}"
+
+
 class HelixAction(_Frozen):
     """One triage decision: the four dimensions of the ``MultiDiscrete`` action, by name."""
 
@@ -155,8 +161,7 @@ class HelixAction(_Frozen):
                     f"action[{dim}] ({ACTION_DIMS[dim]}) must be in 0..{size - 1}, got {code}"
                 )
         fields = dict(zip(ACTION_DIMS, values.tolist(), strict=True))
-        if fields["assignment"] == n_employees:
-            fields["assignment"] = NO_ASSIGNMENT
+        fields["assignment"] = assignment_for_code(fields["assignment"], n_employees)
         return cls.model_validate(fields)
 
 

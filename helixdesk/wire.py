@@ -41,6 +41,7 @@ from helixdesk.models import (
     HelixAction,
     Priority,
     Secondary,
+    assignment_for_code,
 )
 from helixdesk.openenv_api import Action, Observation, State
 from helixdesk.spaces import ACTION_DIMS, CLASSIFICATIONS, PRIORITIES, SECONDARY_ACTIONS
@@ -123,15 +124,13 @@ def _assignment_code(code: int) -> int:
 
 def _assignment_name(code: int, n_employees: int) -> str:
     """The name of assignment code ``code`` in a team of ``n_employees`` (as the env reads it)."""
-    if code == n_employees:
-        return NO_ASSIGNMENT
     if code > n_employees:
         raise ValueError(
             f"assignment code {code} is out of range for {n_employees} employees: "
             f"0..{n_employees - 1} are employee_0..employee_{n_employees - 1} and "
             f"{n_employees} is {NO_ASSIGNMENT}"
         )
-    return f"employee_{code}"
+    return assignment_for_code(code, n_employees)
 
 
 @lru_cache(maxsize=1024)
