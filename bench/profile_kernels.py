@@ -17,20 +17,17 @@ functions by numba's ``inline="always"``) show up inside their callers, most of 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
-import pkgutil
 import tempfile
 import time
 
 os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="helixdesk-profile-")
 
 import numpy as np
-from numba.core.registry import CPUDispatcher
 
-import helixdesk.simulator
 from helixdesk.config import load_config
 from helixdesk.simulator.batch import BatchSimulator
+from helixdesk.simulator.jit import simulator_kernels
 
 WARM_STEPS = 20
 
@@ -38,18 +35,14 @@ WARM_STEPS = 20
 def compiled_symbols() -> list[tuple[int, str]]:
     """(address, name) of every function numba has compiled for the simulator so far."""
     symbols = set()
-    for info in pkgutil.iter_modules(helixdesk.simulator.__path__):
-        module = importlib.import_module(f"helixdesk.simulator.{info.name}")
-        for value in vars(module).values():
-            if not isinstance(value, CPUDispatcher):
-                continue
-            for result in value.overloads.values():
-                library = result.library
-                for function in library._final_module.functions:
-                    if not function.is_declaration:
-                        address = library.get_pointer_to_function(function.name)
-                        if address:
-                            symbols.add((address, function.name))
+    for kernel in simulator_kernels().values():
+        for result in kernel.overloads.values():
+            library = result.library
+            for function in library._final_module.functions:
+                if not function.is_declaration:
+                    address = library.get_pointer_to_function(function.name)
+                    if address:
+                        symbols.add((address, function.name))
     return sorted(symbols)
 
 
@@ -74,10 +67,10 @@ def main() -> int:
     for i in range(WARM_STEPS):
         sim.step(actions[i % len(actions)])
     write_perf_map(compiled_symbols())
-    snapshot = [array.copy() for array in sim.state.as_tuple()]
+    snapshot = [array.copy() for array in sim.state]
     deadline = time.monotonic() + args.seconds
     while time.monotonic() < deadline:
-        for array, saved in zip(sim.state.as_tuple(), snapshot, strict=True):
+        for array, saved in zip(sim.state, snapshot, strict=True):
             array[...] = saved
         for i in range(config.env.episode_emails - WARM_STEPS):
             sim.step(actions[i % len(actions)])

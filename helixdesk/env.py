@@ -12,16 +12,11 @@ import numpy as np
 from helixdesk.config import HelixConfig, load_config
 from helixdesk.rewards import COMPONENT_INFO_KEYS, component_info
 from helixdesk.simulator.batch import BatchSimulator
-from helixdesk.simulator.email_text import RenderedEmail, render_email
-from helixdesk.simulator.events import EventLog
-from helixdesk.simulator.state import SC_EMAIL, SC_TIME
-from helixdesk.simulator.tape import Tape
-from helixdesk.spaces import (
-    action_space,
-    check_actions,
-    layout_for,
-    observation_space,
-)
+from helixdesk.simulator.dynamics.events import EventLog
+from helixdesk.simulator.generator.email_text import RenderedEmail, render_email
+from helixdesk.simulator.generator.tape import Tape
+from helixdesk.simulator.schema import Scalar
+from helixdesk.spaces import action_space, check_actions, layout_for, observation_space
 
 
 class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
@@ -256,7 +251,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     @property
     def email_index(self) -> int:
         """Index (within the episode) of the email awaiting triage."""
-        return int(self._sim.state.scalars[0, SC_EMAIL])
+        return int(self._sim.state.scalars[0, Scalar.EMAIL])
 
     def email_text(self) -> RenderedEmail:
         """Sender, subject and body of the email awaiting triage (for LLM agents; not cheap)."""
@@ -271,7 +266,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
 
     @property
     def sim_hours(self) -> float:
-        return float(self._sim.state.scalars[0, SC_TIME])
+        return float(self._sim.state.scalars[0, Scalar.TIME])
 
     @property
     def tape(self) -> Tape:
@@ -304,5 +299,5 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         info["reward_raw"] = raw
         info["action_mask"] = self._out.masks[0].copy()
         info["applied_action"] = applied
-        info["email_index"] = np.int64(scalars.item(SC_EMAIL))  # item(): 2x faster here
-        info["sim_hours"] = scalars[SC_TIME]
+        info["email_index"] = np.int64(scalars.item(Scalar.EMAIL))  # item(): 2x faster here
+        info["sim_hours"] = scalars[Scalar.TIME]

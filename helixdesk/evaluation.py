@@ -11,7 +11,7 @@ import numpy as np
 from helixdesk.agents import BaseAgent, LLMAgent, RandomAgent, RuleAgent
 from helixdesk.env import HelixDeskEnv
 from helixdesk.metrics import episode_metrics
-from helixdesk.simulator.events import EventLog
+from helixdesk.simulator.dynamics.events import EventLog
 
 AGENT_NAMES = ("rule", "random")
 LLM_AGENT = "llm"  # offline agents above; this one needs an API key (see LLMAgent)

@@ -29,11 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from helixdesk.simulator.events import EventLog
-from helixdesk.simulator.state import EV_A, EV_B, EV_C, EV_EMAIL
+from helixdesk.simulator.dynamics.events import EventLog
+from helixdesk.simulator.schema import EventField
 from helixdesk.spaces import COMPLAINT, CRITICAL, FLAG_FOR_REVIEW
 
-TRUE_REVIEW = FLAG_FOR_REVIEW  # true class codes equal the classification codes they deserve
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -43,18 +42,21 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 def email_truth(log: EventLog) -> dict[int, tuple[int, bool]]:
     """email index → (true class, keyword flag), from the ``arrived`` records."""
     arrived = log.of_kind("arrived")
-    return {int(row[EV_EMAIL]): (int(row[EV_B]), row[EV_C] == 1.0) for row in arrived}
+    return {
+        int(row[EventField.EMAIL]): (int(row[EventField.B]), row[EventField.C] == 1.0)
+        for row in arrived
+    }
 
 
 def triage_table(log: EventLog) -> dict[str, np.ndarray]:
     """Per triaged email: classification, priority, true class and keyword flag (aligned)."""
     triaged = log.of_kind("triaged")
     truth = email_truth(log)
-    emails = triaged[:, EV_EMAIL].astype(int)
+    emails = triaged[:, EventField.EMAIL].astype(int)
     return {
         "email": emails,
-        "classification": triaged[:, EV_A].astype(int),
-        "priority": triaged[:, EV_B].astype(int),
+        "classification": triaged[:, EventField.A].astype(int),
+        "priority": triaged[:, EventField.B].astype(int),
         "truth": np.array([truth[e][0] for e in emails], dtype=int),
         "keyword": np.array([truth[e][1] for e in emails], dtype=bool),
     }
@@ -72,10 +74,12 @@ def _ticket_outcomes(log: EventLog) -> dict[str, Any]:
     replies = log.of_kind("auto_replied")
     abandoned = log.of_kind("abandoned")
     missed = len(log.of_kind("missed_deadline"))
-    good_replies = int((replies[:, EV_A] == 1.0).sum())
-    met = int((resolved[:, EV_A] == 1.0).sum()) + good_replies
+    good_replies = int((replies[:, EventField.A] == 1.0).sum())
+    met = int((resolved[:, EventField.A] == 1.0).sum()) + good_replies
     opened = len(log.of_kind("triaged")) - good_replies + len(log.of_kind("reopened"))
-    ratings = np.concatenate([resolved[:, EV_B], replies[:, EV_B], abandoned[:, EV_A]])
+    ratings = np.concatenate(
+        [resolved[:, EventField.B], replies[:, EventField.B], abandoned[:, EventField.A]]
+    )
     return {
         "sla_compliance": _ratio(met, met + missed),
         "overdue_control": 1.0 - missed / opened if opened else 1.0,
@@ -89,7 +93,7 @@ def _ticket_outcomes(log: EventLog) -> dict[str, Any]:
 def alerted_surges(log: EventLog) -> set[int]:
     """Indices of the ground-truth surges for which the GM was alerted while under way."""
     alerts = log.of_kind("gm_alerted")
-    return {int(s) for s in alerts[:, EV_B] if s >= 0}
+    return {int(s) for s in alerts[:, EventField.B] if s >= 0}
 
 
 def surge_counts(log: EventLog) -> tuple[int, int]:
@@ -112,7 +116,7 @@ def episode_metrics(log: EventLog) -> dict[str, Any]:
         "keyword_emails": keyword_emails,
         "keyword_recall": _ratio(hits, keyword_emails),
         "review_flag_rate": _ratio(float(flagged.sum()), n),
-        "review_abuse_rate": float((flagged & (table["truth"] != TRUE_REVIEW)).sum())
+        "review_abuse_rate": float((flagged & (table["truth"] != FLAG_FOR_REVIEW)).sum())
         / max(1, int(flagged.sum())),
         **_ticket_outcomes(log),
         "gm_alerts": len(log.of_kind("gm_alerted")),

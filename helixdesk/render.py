@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from helixdesk.simulator.email_gen import E_CATEGORY, E_CONFIDENCE, E_KEYWORD, E_SENTIMENT, E_TIER
-from helixdesk.simulator.state import SC_EMAIL, SC_START_HOUR, SC_TIME
+from helixdesk.simulator.schema import Email, Scalar, Shift
 from helixdesk.spaces import ACTION_DIMS, PRIORITIES, TIERS, action_dim_names, layout_for
 from helixdesk.text_view import TREND_ALERT, week_clock
 
@@ -56,7 +55,7 @@ def desk(sim: BatchSimulator, b: int) -> Desk:
     config = sim.config
     features = layout_for(config).decode(sim.out.obs[b])
     scalars = sim.state.scalars[b]
-    index, total = int(scalars[SC_EMAIL]), config.env.episode_emails
+    index, total = int(scalars[Scalar.EMAIL]), config.env.episode_emails
     cfg = config.env
     team_capacity = cfg.n_employees * cfg.employee_capacity
     shares = {p: float(features[f"queue_{p}"]) for p in PRIORITIES}
@@ -66,8 +65,8 @@ def desk(sim: BatchSimulator, b: int) -> Desk:
     return Desk(
         email_index=index,
         emails_total=total,
-        clock=week_clock(scalars[SC_START_HOUR] + scalars[SC_TIME]),
-        email=_email(sim.emails[b, index], config) if index < total else None,
+        clock=week_clock(sim.tapes.shift[b, Shift.START_HOUR] + scalars[Scalar.TIME]),
+        email=_email(sim.tapes.emails[b, index], config) if index < total else None,
         triage=_triage(sim.out.applied[b], config),
         reward=float(sim.out.rewards[b]),
         queue=counts,
@@ -90,11 +89,11 @@ def desk(sim: BatchSimulator, b: int) -> Desk:
 
 def _email(row: np.ndarray, config: HelixConfig) -> dict[str, str]:
     values = (
-        config.email_gen.categories[int(row[E_CATEGORY])],
-        TIERS[int(row[E_TIER])],
-        f"{row[E_SENTIMENT]:+.2f}",
-        "yes" if row[E_KEYWORD] else "no",
-        f"{row[E_CONFIDENCE]:.2f}",
+        config.email_gen.categories[int(row[Email.CATEGORY])],
+        TIERS[int(row[Email.TIER])],
+        f"{row[Email.SENTIMENT]:+.2f}",
+        "yes" if row[Email.KEYWORD] else "no",
+        f"{row[Email.CONFIDENCE]:.2f}",
     )
     return dict(zip(EMAIL_FIELDS, values, strict=True))
 

@@ -58,10 +58,9 @@ from gymnasium.vector.utils import batch_space
 from helixdesk.config import HelixConfig, load_config
 from helixdesk.rewards import COMPONENT_INFO_KEYS, COMPONENTS
 from helixdesk.simulator.batch import BatchSimulator
+from helixdesk.simulator.dynamics.step_results import gather_results
 from helixdesk.simulator.jit import BoundKernel
-from helixdesk.simulator.state import SC_EMAIL, SC_TIME
-from helixdesk.simulator.step_results import gather_results
-from helixdesk.simulator.views import StepResults
+from helixdesk.simulator.schema import Scalar, StepResults
 from helixdesk.spaces import action_nvec, action_space, check_actions, observation_space
 
 RESET_MASK = "reset_mask"  # the reset option that names the sub-envs to reset
@@ -246,8 +245,8 @@ class HelixDeskVectorEnv(VectorEnv):
             *components,
             self._sim.out.masks.copy(),
             applied,
-            scalars[:, SC_EMAIL].astype(np.int64),
-            scalars[:, SC_TIME].copy(),
+            scalars[:, Scalar.EMAIL].astype(np.int64),
+            scalars[:, Scalar.TIME].copy(),
         ]
         if present is None:
             present = self._everyone

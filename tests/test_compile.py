@@ -47,7 +47,8 @@ def test_compile_notice__is_logged_once_when_a_compile_takes_long(
 USE_EVERY_FACE = """
 import numpy as np, helixdesk
 from numba.core.registry import CPUDispatcher
-from helixdesk.simulator import engine, step_results, tape
+from helixdesk.simulator.dynamics import engine, step_results
+from helixdesk.simulator.generator import tape
 from helixdesk.vector import HelixDeskVectorEnv
 
 def signatures():

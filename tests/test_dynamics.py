@@ -7,9 +7,12 @@ import pytest
 
 from helixdesk import HelixDeskEnv
 from helixdesk.agents import RandomAgent, RuleAgent
+from helixdesk.config import load_config
 from helixdesk.metrics import episode_metrics
-from helixdesk.simulator.email_gen import E_TRUE_CLASS, TRUE_COMPLAINT
-from helixdesk.simulator.state import SC_PENDING, SC_POOL, ticket_slots
+from helixdesk.simulator.batch import BatchSimulator
+from helixdesk.simulator.dynamics.state import ticket_slots
+from helixdesk.simulator.schema import Email, EventField, KbEntry, Scalar
+from helixdesk.spaces import COMPLAINT, FLAG_FOR_REVIEW, action_nvec
 from tests.conftest import play
 
 SEEDS = range(10)
@@ -51,12 +54,12 @@ def test_dumping_complaints__misses_deadlines_and_lowers_csat(assignee: int, lab
 def test_auto_replying_a_complaint__earns_bad_autoreply() -> None:
     env = HelixDeskEnv()
     env.reset(seed=3)
-    while env.tape.emails[env.email_index, E_TRUE_CLASS] != TRUE_COMPLAINT:
+    while env.tape.emails[env.email_index, Email.TRUE_CLASS] != COMPLAINT:
         env.step(np.array([0, 3, 5, 2]))
     *_, info = env.step(np.array([1, 1, 0, 0]))
     assert info["reward_bad_autoreply"] < 0
     reply = env.event_log.of_kind("auto_replied")[-1]
-    assert reply[4] == 0.0 and reply[5] <= 2.0  # failed, rated 1 or 2
+    assert reply[EventField.A] == 0.0 and reply[EventField.B] <= 2.0  # failed, rated 1 or 2
 
 
 def test_unassigned_tickets__are_abandoned_at_their_deadline() -> None:
@@ -68,7 +71,7 @@ def test_unassigned_tickets__are_abandoned_at_their_deadline() -> None:
     abandoned = env.event_log.of_kind("abandoned")
     missed = env.event_log.of_kind("missed_deadline")
     assert len(abandoned) > 50
-    assert set(abandoned[:, 2]) <= set(missed[:, 2])
+    assert set(abandoned[:, EventField.EMAIL]) <= set(missed[:, EventField.EMAIL])
 
 
 def test_observation__no_dimension_is_constant_across_episodes() -> None:
@@ -86,23 +89,24 @@ def test_agent_confidence__is_a_noisy_signal_of_review_cases() -> None:
     env = HelixDeskEnv()
     env.reset(seed=0)
     emails = np.concatenate([env.reset(seed=s) and env.tape.emails for s in range(10)])
-    review = emails[:, E_TRUE_CLASS] == 2
-    confidence = emails[:, 8]
+    review = emails[:, Email.TRUE_CLASS] == FLAG_FOR_REVIEW
+    confidence = emails[:, Email.CONFIDENCE]
     assert confidence[review].mean() < confidence[~review].mean() - 0.2
     assert confidence[review].max() > confidence[~review].min()  # overlapping: noisy
 
 
 def test_long_episode__state_stays_bounded() -> None:
-    env = HelixDeskEnv(config={"env": {"episode_emails": 20_000}}, record_events=False)
-    env.reset(seed=0)
-    sizes = [array.shape for array in env._sim.state.as_tuple()]
-    agent = RandomAgent(env, seed=0)
-    obs, info = env.reset(seed=0)
-    peak_open = 0
-    for _ in range(20_000):
-        obs, *_, info = env.step(agent.act(obs, info))
-        scalars = env._sim.state.scalars[0]
-        peak_open = max(peak_open, scalars[SC_POOL] + scalars[SC_PENDING])
-    assert [array.shape for array in env._sim.state.as_tuple()] == sizes
-    assert peak_open <= ticket_slots(env.config)
-    assert env._sim.state.kb[0, :, :, 0].sum(axis=1).max() <= 6
+    config = load_config({"env": {"episode_emails": 20_000}})
+    sim = BatchSimulator(config, batch=1)
+    sizes = [array.shape for array in sim.state]
+    sim.reset([0], [np.random.default_rng(0)])
+    rng, nvec = np.random.default_rng(0), action_nvec(config)
+    peak_open = 0.0
+    for _ in range(config.env.episode_emails):
+        sim.step(rng.integers(0, nvec)[None, :])
+        scalars = sim.state.scalars[0]
+        peak_open = max(peak_open, scalars[Scalar.POOL] + scalars[Scalar.PENDING])
+    assert [array.shape for array in sim.state] == sizes
+    assert peak_open <= ticket_slots(config)
+    entries = sim.state.kb[0, :, :, KbEntry.PRESENT].sum(axis=1)
+    assert entries.max() <= config.knowledge_base.capacity_per_category

@@ -8,29 +8,17 @@ import numpy as np
 import pytest
 
 from helixdesk.config import HelixConfig, load_config
-from helixdesk.simulator.email_gen import (
-    E_AMBIGUOUS,
-    E_CATEGORY,
-    E_COLUMNS,
-    E_KEYWORD,
-    E_SEVERITY,
-    E_TEXT_SEED,
-    E_TIER,
-    E_TOPIC,
-    E_TRUE_CLASS,
-    TRUE_COMPLAINT,
-    TRUE_QUERY,
-    TRUE_REVIEW,
-)
-from helixdesk.simulator.email_text import (
+from helixdesk.simulator.generator.email_text import (
     ESCALATION_KEYWORDS,
     RenderedEmail,
     render_email,
     topic_title,
 )
+from helixdesk.simulator.schema import Email
+from helixdesk.spaces import COMPLAINT, FLAG_FOR_REVIEW, QUERY
 
 REVIEW_MARKERS = ("counsel", "gdpr", "fraudulent", "separate issues", "ombudsman")
-CLASSES = (TRUE_QUERY, TRUE_COMPLAINT, TRUE_REVIEW)
+CLASSES = (QUERY, COMPLAINT, FLAG_FOR_REVIEW)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +28,7 @@ def config() -> HelixConfig:
 
 def make_row(
     *,
-    true_class: int = TRUE_COMPLAINT,
+    true_class: int = COMPLAINT,
     category: int = 0,
     severity: int = 3,
     tier: int = 0,
@@ -49,15 +37,15 @@ def make_row(
     topic: int = 0,
     seed: int = 0,
 ) -> np.ndarray:
-    row = np.zeros(E_COLUMNS)
-    row[E_TRUE_CLASS] = true_class
-    row[E_CATEGORY] = category
-    row[E_SEVERITY] = severity
-    row[E_TIER] = tier
-    row[E_KEYWORD] = keyword
-    row[E_AMBIGUOUS] = ambiguous
-    row[E_TOPIC] = topic
-    row[E_TEXT_SEED] = seed
+    row = np.zeros(len(Email))
+    row[Email.TRUE_CLASS] = true_class
+    row[Email.CATEGORY] = category
+    row[Email.SEVERITY] = severity
+    row[Email.TIER] = tier
+    row[Email.KEYWORD] = keyword
+    row[Email.AMBIGUOUS] = ambiguous
+    row[Email.TOPIC] = topic
+    row[Email.TEXT_SEED] = seed
     return row
 
 
@@ -118,7 +106,9 @@ def test_render__unknown_category_uses_generic_wording() -> None:
 
 def test_render__review_emails_carry_complexity_marker(config: HelixConfig) -> None:
     for seed in range(200):
-        row = make_row(true_class=TRUE_REVIEW, category=seed % 8, severity=1 + seed % 2, seed=seed)
+        row = make_row(
+            true_class=FLAG_FOR_REVIEW, category=seed % 8, severity=1 + seed % 2, seed=seed
+        )
         text = full_text(render_email(row, config))
         assert any(marker in text for marker in REVIEW_MARKERS), text
 
@@ -127,7 +117,7 @@ def test_render__review_emails_carry_complexity_marker(config: HelixConfig) -> N
 def test_render__complaint_asks_for_fix_in_either_tone(config: HelixConfig, ambiguous: int) -> None:
     asks = ("fix", "refund", "put it right", "sort it out", "sort this out", "money back")
     for seed in range(100):
-        row = make_row(true_class=TRUE_COMPLAINT, ambiguous=ambiguous, category=seed % 8, seed=seed)
+        row = make_row(true_class=COMPLAINT, ambiguous=ambiguous, category=seed % 8, seed=seed)
         assert any(ask in full_text(render_email(row, config)) for ask in asks)
 
 

@@ -3,54 +3,24 @@ facts that stand in for ticket rows on the hot path."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import numpy as np
 import pytest
-from numba.core.registry import CPUDispatcher
 
-import helixdesk.simulator
-from helixdesk import HelixDeskEnv
-from helixdesk.simulator import engine, tape
-from helixdesk.simulator.email_gen import E_SEVERITY
-from helixdesk.simulator.state import (
-    HS_COLUMNS,
-    HS_CRITICAL,
-    HS_DEADLINE,
-    HS_OPENED_AT,
-    HS_PRIORITY,
-    HS_QUEUED_AT,
-    HS_SLA_HOURS,
-    SC_POOL,
-    SV_CURRENT,
-    SV_DONE_AT,
-    SV_QLEN,
-    TK_DEADLINE,
-    TK_EMAIL,
-    TK_OPENED_AT,
-    TK_PRIORITY,
-    TK_QUEUED_AT,
-    TK_SLA_HOURS,
-)
-
-
-def _simulator_kernels() -> list[tuple[str, CPUDispatcher]]:
-    kernels = []
-    for info in pkgutil.iter_modules(helixdesk.simulator.__path__):
-        module = importlib.import_module(f"helixdesk.simulator.{info.name}")
-        for name, value in vars(module).items():
-            if isinstance(value, CPUDispatcher) and value.py_func.__module__ == module.__name__:
-                kernels.append((f"{module.__name__}.{name}", value))
-    return kernels
+from helixdesk.config import load_config
+from helixdesk.simulator.batch import BatchSimulator
+from helixdesk.simulator.dynamics import engine
+from helixdesk.simulator.generator import tape
+from helixdesk.simulator.jit import simulator_kernels
+from helixdesk.simulator.schema import Email, Episode, Held, Scalar, Server, Ticket
+from helixdesk.spaces import action_nvec
 
 
 def test_every_kernel_sets_numbas_runtime_switch_itself() -> None:
     # A function that inherits the switch from its caller could be compiled both ways, and
     # code with and without the runtime must not meet in one call chain (simulator/jit.py).
-    kernels = _simulator_kernels()
+    kernels = simulator_kernels()
     assert len(kernels) > 40
-    undeclared = [name for name, kernel in kernels if "_nrt" not in kernel.targetoptions]
+    undeclared = [name for name, kernel in kernels.items() if "_nrt" not in kernel.targetoptions]
     assert undeclared == []
 
 
@@ -61,41 +31,55 @@ def test_step_path_runs_without_the_runtime_and_tape_drawing_with_it() -> None:
         assert kernel.targetoptions["_nrt"] is True
 
 
-def _expected_facts(env: HelixDeskEnv, slot: int) -> np.ndarray:
-    tickets, emails = env._sim.state.tickets[0], env._sim.emails[0]
-    facts = np.zeros(HS_COLUMNS)
-    facts[HS_DEADLINE] = tickets[slot, TK_DEADLINE]
-    facts[HS_OPENED_AT] = tickets[slot, TK_OPENED_AT]
-    facts[HS_SLA_HOURS] = tickets[slot, TK_SLA_HOURS]
-    facts[HS_CRITICAL] = float(emails[int(tickets[slot, TK_EMAIL]), E_SEVERITY] == 0.0)
-    facts[HS_PRIORITY] = tickets[slot, TK_PRIORITY]
-    facts[HS_QUEUED_AT] = tickets[slot, TK_QUEUED_AT]
+def test_episode_bundle_takes_every_table_by_name() -> None:
+    """``Episode`` row ``b`` of each tape and state table: every table filled with its own
+    marker, so a bundle wired to the wrong table (even one of the same shape) shows."""
+    sim = BatchSimulator(load_config(None), batch=3, record_events=True)
+    tables = {**sim.tapes._asdict(), **sim.state._asdict()}
+    assert set(tables) == set(Episode._fields)
+    for marker, array in enumerate(tables.values(), start=1):
+        array[...] = marker * 100 + np.arange(3).reshape((3,) + (1,) * (array.ndim - 1))
+    episode = engine._episode.py_func(sim.state, sim.tapes, 1)  # the kernel's own source
+    for name, array in tables.items():
+        rows = array[1:2] if name == "n_events" else array[1]
+        np.testing.assert_array_equal(getattr(episode, name), rows, err_msg=name)
+
+
+def _expected_facts(sim: BatchSimulator, slot: int) -> np.ndarray:
+    tickets, emails = sim.state.tickets[0], sim.tapes.emails[0]
+    facts = np.zeros(len(Held))
+    facts[Held.DEADLINE] = tickets[slot, Ticket.DEADLINE]
+    facts[Held.OPENED_AT] = tickets[slot, Ticket.OPENED_AT]
+    facts[Held.SLA_HOURS] = tickets[slot, Ticket.SLA_HOURS]
+    facts[Held.CRITICAL] = float(emails[int(tickets[slot, Ticket.EMAIL]), Email.SEVERITY] == 0.0)
+    facts[Held.PRIORITY] = tickets[slot, Ticket.PRIORITY]
+    facts[Held.QUEUED_AT] = tickets[slot, Ticket.QUEUED_AT]
     return facts
 
 
-def _check_mirrors(env: HelixDeskEnv) -> None:
-    state = env._sim.state
+def _check_mirrors(sim: BatchSimulator) -> None:
+    state = sim.state
     n_servers = state.servers.shape[1]
     for server in range(n_servers):
-        for i in range(int(state.servers[0, server, SV_QLEN])):
+        for i in range(int(state.servers[0, server, Server.QLEN])):
             slot = int(state.queues[0, server, i])
-            np.testing.assert_array_equal(state.held[0, server, i], _expected_facts(env, slot))
-        idle = state.servers[0, server, SV_CURRENT] < 0
-        assert idle == np.isinf(state.servers[0, server, SV_DONE_AT])
-    for i in range(int(state.scalars[0, SC_POOL])):
+            np.testing.assert_array_equal(state.held[0, server, i], _expected_facts(sim, slot))
+        idle = state.servers[0, server, Server.CURRENT] < 0
+        assert idle == np.isinf(state.servers[0, server, Server.DONE_AT])
+    for i in range(int(state.scalars[0, Scalar.POOL])):
         slot = int(state.pool[0, i])
-        np.testing.assert_array_equal(state.held[0, n_servers, i], _expected_facts(env, slot))
+        np.testing.assert_array_equal(state.held[0, n_servers, i], _expected_facts(sim, slot))
 
 
-@pytest.mark.parametrize("config", [None, {"env": {"n_employees": 6, "unassigned_capacity": 5}}])
-def test_held_facts_mirror_the_queued_and_pooled_tickets(config: dict | None) -> None:
+@pytest.mark.parametrize("overrides", [None, {"env": {"n_employees": 6, "unassigned_capacity": 5}}])
+def test_held_facts_mirror_the_queued_and_pooled_tickets(overrides: dict | None) -> None:
     """After every step, each queue and pool position's facts are those of its ticket."""
-    env = HelixDeskEnv(config=config, record_events=False)
+    config = load_config(overrides)
+    sim = BatchSimulator(config, batch=1)
+    nvec = action_nvec(config)
     rng = np.random.default_rng(0)
     for seed in range(3):
-        env.reset(seed=seed)
-        done = False
-        while not done:
-            _, _, terminated, truncated, _ = env.step(rng.integers(0, env.action_space.nvec))
-            _check_mirrors(env)
-            done = terminated or truncated
+        sim.reset([0], [np.random.default_rng(seed)])
+        for _ in range(config.env.episode_emails):
+            sim.step(rng.integers(0, nvec)[None, :])
+            _check_mirrors(sim)

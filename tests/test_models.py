@@ -11,14 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from helixdesk import HelixDeskEnv, load_config
-from helixdesk.models import (
-    EmployeeState,
-    HelixAction,
-    HelixObservation,
-    HelixReward,
-)
+from helixdesk.models import EmployeeState, HelixAction, HelixObservation, HelixReward
 from helixdesk.rewards import COMPONENTS, components_from_info
-from helixdesk.simulator.email_gen import E_CATEGORY, E_KEYWORD, E_TIER
+from helixdesk.simulator.schema import Email
 from helixdesk.spaces import CATEGORY_CODES, TIERS, ObservationLayout, action_nvec
 from tests.conftest import NINE_CATEGORIES, SIX_EMPLOYEES
 
@@ -91,9 +86,9 @@ def test_observation__names_the_email_on_the_tape(rollout: Rollout) -> None:
         if row is None:
             assert (email.tier, email.category, email.keyword_flag) == (None, None, False)
             continue
-        assert email.category == categories[int(row[E_CATEGORY])]
-        assert email.tier == TIERS[int(row[E_TIER])]
-        assert email.keyword_flag == bool(row[E_KEYWORD])
+        assert email.category == categories[int(row[Email.CATEGORY])]
+        assert email.tier == TIERS[int(row[Email.TIER])]
+        assert email.keyword_flag == bool(row[Email.KEYWORD])
 
 
 def test_observation__groups_follow_the_layout(rollout: Rollout) -> None:

@@ -10,6 +10,7 @@ import pytest
 from helixdesk import HelixDeskEnv
 from helixdesk.agents import RandomAgent, RuleAgent
 from helixdesk.rewards import COMPONENTS, components_from_info
+from helixdesk.simulator.schema import Email
 from tests.conftest import ConstantAgent, play
 
 SEEDS = range(20)
@@ -74,7 +75,7 @@ def test_reward_components__scale_with_config_weights() -> None:
     base = HelixDeskEnv()
     for env in (doubled, base):
         env.reset(seed=0)
-    truth = int(base.tape.emails[0, 2])
+    truth = int(base.tape.emails[0, Email.TRUE_CLASS])
     action = np.array([truth, 3, 0, 2])
     value_doubled = doubled.step(action)[4]["reward_correct_classification"]
     value_base = base.step(action)[4]["reward_correct_classification"]

@@ -12,7 +12,7 @@ import pytest
 from helixdesk import HelixDeskEnv
 from helixdesk.agents import BaseAgent
 from helixdesk.evaluation import make_agent
-from helixdesk.simulator.events import EventLog
+from helixdesk.simulator.dynamics.events import EventLog
 from helixdesk.spaces import (
     AUTO_REPLY,
     COMPLAINT,

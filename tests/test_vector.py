@@ -18,7 +18,7 @@ import helixdesk
 from helixdesk import HelixDeskEnv
 from helixdesk.rewards import COMPONENTS, components_from_info
 from helixdesk.simulator.batch import BatchSimulator
-from helixdesk.simulator.engine import step_batch, step_batch_parallel
+from helixdesk.simulator.dynamics.engine import step_batch, step_batch_parallel
 from helixdesk.simulator.jit import FasterKernel
 from helixdesk.vector import HelixDeskVectorEnv
 

@@ -28,7 +28,6 @@ shipped float64 ones in the last bits.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from collections.abc import Callable
 
@@ -42,9 +41,11 @@ def _float32(*names: str) -> Callable[[BatchSimulator], None]:
     def convert(sim: BatchSimulator) -> None:
         for name in names:
             if name == "emails":
-                sim.emails = sim.emails.astype(np.float32)
+                sim.tapes = sim.tapes._replace(emails=sim.tapes.emails.astype(np.float32))
             else:
-                setattr(sim.state, name, getattr(sim.state, name).astype(np.float32))
+                sim.state = sim.state._replace(
+                    **{name: getattr(sim.state, name).astype(np.float32)}
+                )
 
     return convert
 
@@ -52,9 +53,8 @@ def _float32(*names: str) -> Callable[[BatchSimulator], None]:
 def _huge_pages(sim: BatchSimulator) -> None:
     # np.zeros takes calloc's pages; a copy goes through numpy's allocator, which advises
     # transparent huge pages for large blocks.
-    for field in dataclasses.fields(sim.state):
-        setattr(sim.state, field.name, getattr(sim.state, field.name).copy())
-    sim.emails = sim.emails.copy()
+    sim.state = type(sim.state)(*(array.copy() for array in sim.state))
+    sim.tapes = type(sim.tapes)(*(array.copy() for array in sim.tapes))
 
 
 def _unchanged(sim: BatchSimulator) -> None:
@@ -82,16 +82,17 @@ def tile_major(tile: int) -> Callable[[BatchSimulator, np.ndarray], None]:
     """Every step of ``actions`` for ``tile`` episodes, then the next ``tile`` episodes."""
 
     def run(sim: BatchSimulator, actions: np.ndarray) -> None:
-        batch = len(sim.emails)
+        batch = len(sim.out.rewards)
         for start in range(0, batch, tile):
             rows = slice(start, start + tile)
             # BatchSimulator.step's kernel on views of the tile's rows: leading-axis slices of
             # C-ordered arrays keep their numba type, so nothing is compiled again.
-            arrays = tuple(array[rows] for array in sim._arrays)
-            emails, everyone = sim.emails[rows], sim._all[rows]
+            state = type(sim.state)(*(array[rows] for array in sim.state))
+            tapes = type(sim.tapes)(*(array[rows] for array in sim.tapes))
             out = type(sim.out)(*(field[rows] for field in sim.out))
+            everyone = sim._all[rows]
             for step_actions in actions:
-                sim._step(arrays, emails, sim.model, step_actions[rows], everyone, out)
+                sim._step(state, tapes, sim.model, step_actions[rows], everyone, out)
 
     return run
 
@@ -99,11 +100,9 @@ def tile_major(tile: int) -> Callable[[BatchSimulator, np.ndarray], None]:
 def build(variant: str, batch: int) -> BatchSimulator:
     sim = BatchSimulator(load_config(None), batch)
     sim.reset(np.arange(batch), [np.random.default_rng(i) for i in range(batch)])
+    # BatchSimulator.step's kernels keep the types of their first call (jit.BoundKernel): the
+    # step kernel is first called after this, and the batch is never reset again.
     LAYOUTS[variant](sim)
-    # BatchSimulator.step's view of the replaced arrays. Its kernels keep the types of their
-    # first call (jit.BoundKernel): the step kernel is first called after this, and the batch
-    # is never reset again.
-    sim._arrays = sim.state.as_tuple()
     return sim
 
 
@@ -116,11 +115,11 @@ def measure(args: argparse.Namespace) -> dict[str, list[float]]:
     runners = {v: tile_major(args.tile) if v == "tiled" else step_major for v in sims}
     for sim in sims.values():
         step_major(sim, warm_up)
-    snapshots = {v: [a.copy() for a in sim.state.as_tuple()] for v, sim in sims.items()}
+    snapshots = {v: [a.copy() for a in sim.state] for v, sim in sims.items()}
     times: dict[str, list[float]] = {variant: [] for variant in sims}
     for _ in range(args.repetitions):
         for variant, sim in sims.items():
-            for array, saved in zip(sim.state.as_tuple(), snapshots[variant], strict=True):
+            for array, saved in zip(sim.state, snapshots[variant], strict=True):
                 array[...] = saved
             start = time.perf_counter()
             runners[variant](sim, timed)
@@ -133,7 +132,7 @@ def measure(args: argparse.Namespace) -> dict[str, list[float]]:
 
 def _check_same_result(tiled: BatchSimulator, shipped: BatchSimulator) -> None:
     """Stepping tile by tile must be a reordering of the same work, not different work."""
-    pairs = [*zip(tiled.state.as_tuple(), shipped.state.as_tuple(), strict=True)]
+    pairs = [*zip(tiled.state, shipped.state, strict=True)]
     pairs += [*zip(tiled.out, shipped.out, strict=True)]
     if not all(np.array_equal(a, b) for a, b in pairs):
         raise AssertionError("the tiled run ended in a different state from the float64 run")

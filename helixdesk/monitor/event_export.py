@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from helixdesk.evaluation import EpisodeResult
-from helixdesk.simulator.events import EventLog
+from helixdesk.simulator.dynamics.events import EventLog
 
 EPISODE_KEYS = ("episode", "seed", "agent")
 

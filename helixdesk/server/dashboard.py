@@ -33,7 +33,7 @@ from helixdesk.server.bodies import SessionRequest
 from helixdesk.server.environment import EpisodeStateError, HelixDeskEnvironment
 from helixdesk.server.errors import http_errors
 from helixdesk.server.sessions import SessionStore
-from helixdesk.simulator.state import EV_A, EV_B, EV_C, EV_TIME
+from helixdesk.simulator.schema import EventField
 from helixdesk.wire import HelixDeskAction
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -91,10 +91,10 @@ def episode_surges(session: HelixDeskEnvironment) -> SurgesResponse:
     return SurgesResponse(
         surges=[
             Surge(
-                category=categories[int(row[EV_A])],
-                start_hours=round(float(row[EV_TIME]), 2),
-                end_hours=round(float(row[EV_B]), 2),
-                alerted=int(row[EV_C]) in alerted,
+                category=categories[int(row[EventField.A])],
+                start_hours=round(float(row[EventField.TIME]), 2),
+                end_hours=round(float(row[EventField.B]), 2),
+                alerted=int(row[EventField.C]) in alerted,
             )
             for row in env.event_log.of_kind("surge")
         ]

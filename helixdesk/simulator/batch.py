@@ -12,42 +12,19 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from helixdesk.config import HelixConfig
-from helixdesk.rewards import component_values
-from helixdesk.simulator.email_gen import E_COLUMNS
-from helixdesk.simulator.employee_sim import server_rates, skill_matrix
-from helixdesk.simulator.engine import (
+from helixdesk.simulator.dynamics.employee_sim import server_rates
+from helixdesk.simulator.dynamics.engine import (
     start_episodes,
     start_episodes_parallel,
     step_batch,
     step_batch_parallel,
 )
+from helixdesk.simulator.dynamics.state import allocate_state, build_model
+from helixdesk.simulator.generator.tape import Tape, allocate_tapes, draw_tapes, draw_tapes_parallel
+from helixdesk.simulator.generator.uniforms import block_size, tape_params
 from helixdesk.simulator.jit import BoundKernel, FasterKernel, check_threads
-from helixdesk.simulator.state import (
-    SC_END_TIME,
-    SC_START_HOUR,
-    SG_ALERTED,
-    SV_RATE,
-    BatchState,
-    kernel_params,
-)
-from helixdesk.simulator.tape import Tape, draw_tapes, draw_tapes_parallel
-from helixdesk.simulator.uniforms import block_size, tape_params
-from helixdesk.simulator.views import Model, Outputs
-from helixdesk.spaces import CATEGORY_CODES, action_nvec, layout_for
-
-
-def build_model(config: HelixConfig) -> Model:
-    groups = layout_for(config).groups
-    offsets = np.array([group.start for group in groups.values()], dtype=np.int64)
-    return Model(
-        params=kernel_params(config),
-        sla=np.array(config.sla.by_severity()),
-        skills=skill_matrix(config),
-        values=component_values(config),
-        codes=CATEGORY_CODES,
-        offsets=offsets,
-        clip=float(config.env.reward_clip),
-    )
+from helixdesk.simulator.schema import Outputs, Server, Shift
+from helixdesk.spaces import action_nvec, layout_for
 
 
 class BatchSimulator:
@@ -74,9 +51,9 @@ class BatchSimulator:
     ) -> None:
         self.config = config
         self.model = build_model(config)
-        self.state = BatchState.allocate(config, batch, record_events)
-        self.state.servers[:, :, SV_RATE] = server_rates(config)
-        self.emails = np.zeros((batch, config.env.episode_emails, E_COLUMNS))
+        self.state = allocate_state(config, batch, record_events)
+        self.state.servers[:, :, Server.RATE] = server_rates(config)
+        self.tapes = allocate_tapes(config, batch)
         nvec = action_nvec(config)
         self.out = Outputs(
             obs=np.zeros((batch, layout_for(config).size), dtype=np.float32),
@@ -85,7 +62,6 @@ class BatchSimulator:
             masks=np.ones((batch, int(nvec.sum())), dtype=np.bool_),
             applied=np.zeros((batch, len(nvec)), dtype=np.int64),
         )
-        self._arrays = self.state.as_tuple()
         self._tape_params = tape_params(config)
         self._parallel_from = self.PARALLEL_FROM if check_threads(threads) != 1 else batch + 1
         self._step: BoundKernel | FasterKernel = BoundKernel(step_batch)
@@ -112,20 +88,17 @@ class BatchSimulator:
         for block, rng in zip(blocks, rngs, strict=True):
             rng.random(out=block)
         parallel = len(indices) >= self._parallel_from
-        state = self.state
-        self._draw[parallel](
-            self._tape_params, indices, blocks, self.emails, state.surges, state.scalars
-        )
-        self._start[parallel](self._arrays, self.emails, self.model, indices, self.out)
+        self._draw[parallel](self._tape_params, indices, blocks, self.tapes)
+        self._start[parallel](self.state, self.tapes, self.model, indices, self.out)
 
     def tape(self, b: int) -> Tape:
         """A copy of episode ``b``'s tape."""
-        scalars = self.state.scalars[b]
+        tapes = self.tapes
         return Tape(
-            self.emails[b].copy(),
-            self.state.surges[b, :, :SG_ALERTED].copy(),
-            float(scalars[SC_START_HOUR]),
-            float(scalars[SC_END_TIME]),
+            emails=tapes.emails[b].copy(),
+            surges=tapes.surges[b].copy(),
+            start_hour=float(tapes.shift[b, Shift.START_HOUR]),
+            end_time=float(tapes.shift[b, Shift.END_TIME]),
         )
 
     def step(self, actions: np.ndarray, active: np.ndarray | None = None) -> None:
@@ -135,7 +108,7 @@ class BatchSimulator:
         """
         actions = np.ascontiguousarray(actions, dtype=np.int64)  # the bound kernel's types
         active = self._all if active is None else np.ascontiguousarray(active, dtype=np.bool_)
-        self._step(self._arrays, self.emails, self.model, actions, active, self.out)
+        self._step(self.state, self.tapes, self.model, actions, active, self.out)
 
     def bind_step(self, actions: np.ndarray) -> Callable[[], None]:
         """A no-argument step over the fixed buffer ``actions`` (all episodes active).
@@ -146,6 +119,6 @@ class BatchSimulator:
         """
         if actions.dtype != np.int64 or not actions.flags.c_contiguous:
             raise TypeError("bind_step needs a C-contiguous int64 actions buffer")
-        args = (self._arrays, self.emails, self.model, actions, self._all, self.out)
+        args = (self.state, self.tapes, self.model, actions, self._all, self.out)
         step = self._step
         return lambda: step(*args)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
 import threading
 import time
 from typing import Any
@@ -83,6 +84,20 @@ class BoundKernel:
 
 def _kernel_named(module: str, name: str, threads: int | None) -> BoundKernel:
     return BoundKernel(getattr(importlib.import_module(module), name), threads)
+
+
+def simulator_kernels() -> dict[str, CPUDispatcher]:
+    """Every compiled function the simulator's modules define, by qualified name."""
+    import helixdesk.simulator  # the package whose modules import this one
+
+    kernels = {}
+    prefix = f"{helixdesk.simulator.__name__}."
+    for info in pkgutil.walk_packages(helixdesk.simulator.__path__, prefix):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, CPUDispatcher) and value.py_func.__module__ == module.__name__:
+                kernels[f"{module.__name__}.{name}"] = value
+    return kernels
 
 
 # -- compile notice ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from helixdesk.agents import BaseAgent
 from helixdesk.config import HelixConfig, default_config_dict, load_config
 from helixdesk.env import HelixDeskEnv
 from helixdesk.evaluation import run_episode
-from helixdesk.simulator.events import EventLog
+from helixdesk.simulator.dynamics.events import EventLog
 
 ScoreParts = Callable[[EventLog], dict[str, float]]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from helixdesk.agents import BaseAgent
 from helixdesk.env import HelixDeskEnv
 from helixdesk.metrics import keyword_hits, triage_table
-from helixdesk.simulator.events import EventLog
+from helixdesk.simulator.dynamics.events import EventLog
 from helixdesk.tasks.base import Task
 
 

@@ -22,7 +22,7 @@ import math
 from helixdesk.agents import BaseAgent
 from helixdesk.env import HelixDeskEnv
 from helixdesk.metrics import episode_metrics, keyword_hits, triage_table
-from helixdesk.simulator.events import EventLog
+from helixdesk.simulator.dynamics.events import EventLog
 from helixdesk.tasks.base import Task
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from helixdesk.agents import BaseAgent
 from helixdesk.env import HelixDeskEnv
 from helixdesk.metrics import episode_metrics
-from helixdesk.simulator.events import EventLog
+from helixdesk.simulator.dynamics.events import EventLog
 from helixdesk.tasks.base import Task, merge_scenarios
 
 BUSY_DAY = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from helixdesk.simulator.jit import step_kernel
-from helixdesk.simulator.state import SC_EMAIL
+from helixdesk.simulator.schema import Scalar
 
 
 @step_kernel
@@ -34,7 +34,7 @@ def gather_results(
         if active[b]:
             rewards[b] = out.rewards[b]
             raw[b] = out.raw_rewards[b]
-            truncated[b] = scalars[b, SC_EMAIL] >= horizon
+            truncated[b] = scalars[b, Scalar.EMAIL] >= horizon
             for c in range(values.shape[0]):
                 components[c, b] = counts[b, c] * values[c] + 0.0
             for i in range(applied.shape[1]):

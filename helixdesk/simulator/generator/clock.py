@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from helixdesk.simulator.jit import tape_builder
-from helixdesk.simulator.state import SG_END, SG_START, SG_VALID
+from helixdesk.simulator.schema import Surge
 
 HOURS_PER_WEEK = 168.0
 
@@ -28,7 +28,7 @@ def start_hour(u: float) -> float:
 def _active_surges(surges: np.ndarray, t: float) -> int:
     count = 0
     for s in range(surges.shape[0]):
-        if surges[s, SG_VALID] == 1.0 and surges[s, SG_START] <= t < surges[s, SG_END]:
+        if surges[s, Surge.VALID] == 1.0 and surges[s, Surge.START] <= t < surges[s, Surge.END]:
             count += 1
     return count
 
@@ -38,9 +38,9 @@ def _rate_edges(surges: np.ndarray) -> np.ndarray:
     """Sorted times at which the arrival rate can change (0 and every surge boundary)."""
     edges = [0.0]
     for s in range(surges.shape[0]):
-        if surges[s, SG_VALID] == 1.0:
-            edges.append(surges[s, SG_START])
-            edges.append(surges[s, SG_END])
+        if surges[s, Surge.VALID] == 1.0:
+            edges.append(surges[s, Surge.START])
+            edges.append(surges[s, Surge.END])
     return np.sort(np.array(edges))
 
 

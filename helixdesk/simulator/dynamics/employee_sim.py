@@ -20,56 +20,9 @@ import numpy as np
 
 from helixdesk.config import HelixConfig
 from helixdesk.rewards import COMPLAINT_REOPENED, CSAT_HIGH, KB_UPDATED, RESOLVE_ON_TIME
-from helixdesk.simulator import knowledge_base
-from helixdesk.simulator.email_gen import (
-    E_CATEGORY,
-    E_CSAT_NOISE,
-    E_REOPEN_DELAY,
-    E_REOPEN_U,
-    E_TOPIC,
-    E_TRUE_CLASS,
-    TRUE_QUERY,
-    TRUE_REVIEW,
-)
-from helixdesk.simulator.events import KB_LEARNED, REOPENED, RESOLVED, emit
-from helixdesk.simulator.jit import inlined_step_kernel, step_kernel
-from helixdesk.simulator.state import (
-    HS_PRIORITY,
-    HS_QUEUED_AT,
-    OPEN,
-    P_EMPLOYEE_CAP,
-    P_N_EMPLOYEES,
-    P_OVERLOAD_SLOWDOWN,
-    P_OVERLOAD_THRESHOLD,
-    P_REOPEN_BASE,
-    P_REOPEN_MISROUTED,
-    P_REOPEN_REVIEW,
-    P_REOPEN_RUSHED,
-    P_REVIEW_CAP,
-    P_SMOOTHING,
-    PENDING_REOPEN,
-    SC_PENDING,
-    SV_AVG_RESOLVE,
-    SV_CURRENT,
-    SV_DONE_AT,
-    SV_QLEN,
-    SV_RATE,
-    TK_BAD_REPLY,
-    TK_DEADLINE,
-    TK_EMAIL,
-    TK_MISSED,
-    TK_OPENED_AT,
-    TK_QUEUED_AT,
-    TK_REOPEN_AT,
-    TK_REOPENED,
-    TK_RUSHED,
-    TK_SERVER,
-    TK_SLA_HOURS,
-    TK_STARTED_AT,
-    TK_STATUS,
-    TK_WORK,
-)
-from helixdesk.simulator.tickets import (
+from helixdesk.simulator.dynamics import knowledge_base
+from helixdesk.simulator.dynamics.events import KB_LEARNED, REOPENED, RESOLVED, emit
+from helixdesk.simulator.dynamics.tickets import (
     drop_held,
     free_slot,
     hold,
@@ -78,6 +31,18 @@ from helixdesk.simulator.tickets import (
     to_pool,
     watch_deadline,
 )
+from helixdesk.simulator.jit import inlined_step_kernel, step_kernel
+from helixdesk.simulator.schema import (
+    OPEN,
+    PENDING_REOPEN,
+    Email,
+    Held,
+    Param,
+    Scalar,
+    Server,
+    Ticket,
+)
+from helixdesk.spaces import FLAG_FOR_REVIEW, QUERY
 
 CSAT_BASE = 4.3
 
@@ -101,9 +66,9 @@ def server_rates(config: HelixConfig) -> np.ndarray:
 
 @step_kernel
 def capacity(model, server: int) -> float:
-    if server == int(model.params[P_N_EMPLOYEES]):
-        return model.params[P_REVIEW_CAP]
-    return model.params[P_EMPLOYEE_CAP]
+    if server == int(model.params[Param.N_EMPLOYEES]):
+        return model.params[Param.REVIEW_CAP]
+    return model.params[Param.EMPLOYEE_CAP]
 
 
 @step_kernel
@@ -114,8 +79,8 @@ def _next_waiting(ep, server: int) -> int:
     just left the queue), so every queued ticket is waiting.
     """
     best, best_priority, best_time = -1, np.inf, np.inf
-    for i in range(int(ep.servers[server, SV_QLEN])):
-        priority, queued = ep.held[server, i, HS_PRIORITY], ep.held[server, i, HS_QUEUED_AT]
+    for i in range(int(ep.servers[server, Server.QLEN])):
+        priority, queued = ep.held[server, i, Held.PRIORITY], ep.held[server, i, Held.QUEUED_AT]
         if priority < best_priority or (priority == best_priority and queued < best_time):
             best, best_priority, best_time = ep.queues[server, i], priority, queued
     return best
@@ -125,35 +90,39 @@ def _next_waiting(ep, server: int) -> int:
 def start_next(ep, model, server: int, now: float) -> None:
     """Begin the server's most urgent waiting ticket, or go idle."""
     slot = _next_waiting(ep, server)
-    ep.servers[server, SV_CURRENT] = slot
-    ep.servers[server, SV_DONE_AT] = np.inf
+    ep.servers[server, Server.CURRENT] = slot
+    ep.servers[server, Server.DONE_AT] = np.inf
     if slot < 0:
         return
-    category = int(ep.emails[int(ep.tickets[slot, TK_EMAIL]), E_CATEGORY])
-    overload = max(0.0, ep.servers[server, SV_QLEN] - model.params[P_OVERLOAD_THRESHOLD])
-    rate = ep.servers[server, SV_RATE] * model.skills[server, category]
-    hours = ep.tickets[slot, TK_WORK] / rate * (1.0 + model.params[P_OVERLOAD_SLOWDOWN] * overload)
-    ep.tickets[slot, TK_STARTED_AT] = now
-    ep.servers[server, SV_DONE_AT] = now + hours
-    ep.tickets[slot, TK_RUSHED] = 1.0 if overload > 0.0 else 0.0
+    category = int(ep.emails[int(ep.tickets[slot, Ticket.EMAIL]), Email.CATEGORY])
+    overload = max(0.0, ep.servers[server, Server.QLEN] - model.params[Param.OVERLOAD_THRESHOLD])
+    rate = ep.servers[server, Server.RATE] * model.skills[server, category]
+    hours = (
+        ep.tickets[slot, Ticket.WORK]
+        / rate
+        * (1.0 + model.params[Param.OVERLOAD_SLOWDOWN] * overload)
+    )
+    ep.tickets[slot, Ticket.STARTED_AT] = now
+    ep.servers[server, Server.DONE_AT] = now + hours
+    ep.tickets[slot, Ticket.RUSHED] = 1.0 if overload > 0.0 else 0.0
 
 
 @inlined_step_kernel
 def enqueue(ep, model, server: int, slot: int, now: float) -> None:
-    ep.tickets[slot, TK_SERVER] = server
-    ep.tickets[slot, TK_QUEUED_AT] = now
-    queued = int(ep.servers[server, SV_QLEN])
+    ep.tickets[slot, Ticket.SERVER] = server
+    ep.tickets[slot, Ticket.QUEUED_AT] = now
+    queued = int(ep.servers[server, Server.QLEN])
     ep.queues[server, queued] = slot
     hold(ep, server, queued, slot)
-    ep.servers[server, SV_QLEN] = queued + 1
-    if ep.servers[server, SV_CURRENT] < 0:
+    ep.servers[server, Server.QLEN] = queued + 1
+    if ep.servers[server, Server.CURRENT] < 0:
         start_next(ep, model, server, now)
 
 
 @inlined_step_kernel
 def place(ep, model, server: int, slot: int, now: float) -> bool:
     """Queue with ``server`` if it has room, else leave with nobody. True when queued."""
-    if server >= 0 and ep.servers[server, SV_QLEN] < capacity(model, server):
+    if server >= 0 and ep.servers[server, Server.QLEN] < capacity(model, server):
         enqueue(ep, model, server, slot, now)
         return True
     to_pool(ep, model, slot, now)
@@ -162,45 +131,47 @@ def place(ep, model, server: int, slot: int, now: float) -> bool:
 
 @step_kernel
 def _csat(ep, model, slot: int, server: int, now: float) -> float:
-    email = int(ep.tickets[slot, TK_EMAIL])
-    reviewer = server == int(model.params[P_N_EMPLOYEES])
-    sla = ep.tickets[slot, TK_SLA_HOURS]
-    score = CSAT_BASE + ep.emails[email, E_CSAT_NOISE]
-    score -= 0.5 * min(1.0, (now - ep.tickets[slot, TK_OPENED_AT]) / sla)
-    if now > ep.tickets[slot, TK_DEADLINE]:
-        score -= 1.5 + min(1.5, (now - ep.tickets[slot, TK_DEADLINE]) / sla)
-    skill = model.skills[server, int(ep.emails[email, E_CATEGORY])]
+    email = int(ep.tickets[slot, Ticket.EMAIL])
+    reviewer = server == int(model.params[Param.N_EMPLOYEES])
+    sla = ep.tickets[slot, Ticket.SLA_HOURS]
+    score = CSAT_BASE + ep.emails[email, Email.CSAT_NOISE]
+    score -= 0.5 * min(1.0, (now - ep.tickets[slot, Ticket.OPENED_AT]) / sla)
+    if now > ep.tickets[slot, Ticket.DEADLINE]:
+        score -= 1.5 + min(1.5, (now - ep.tickets[slot, Ticket.DEADLINE]) / sla)
+    skill = model.skills[server, int(ep.emails[email, Email.CATEGORY])]
     if skill < 1.0:
         score -= 2.0 * (1.0 - skill)
-    if ep.emails[email, E_TRUE_CLASS] == TRUE_REVIEW and not reviewer:
+    if ep.emails[email, Email.TRUE_CLASS] == FLAG_FOR_REVIEW and not reviewer:
         score -= 1.0
-    if ep.tickets[slot, TK_BAD_REPLY] == 1.0:
+    if ep.tickets[slot, Ticket.BAD_REPLY] == 1.0:
         score -= 1.0
     return float(min(5.0, max(1.0, np.floor(score + 0.5))))
 
 
 @step_kernel
 def _reopen_probability(ep, model, slot: int, server: int) -> float:
-    email = int(ep.tickets[slot, TK_EMAIL])
-    truth = ep.emails[email, E_TRUE_CLASS]
-    if truth == TRUE_QUERY or ep.tickets[slot, TK_REOPENED] == 1.0:
+    email = int(ep.tickets[slot, Ticket.EMAIL])
+    truth = ep.emails[email, Email.TRUE_CLASS]
+    if truth == QUERY or ep.tickets[slot, Ticket.REOPENED] == 1.0:
         return 0.0
-    p = model.params[P_REOPEN_BASE]
-    if ep.tickets[slot, TK_RUSHED] == 1.0:
-        p += model.params[P_REOPEN_RUSHED]
-    if model.skills[server, int(ep.emails[email, E_CATEGORY])] < 1.0:
-        p += model.params[P_REOPEN_MISROUTED]
-    if truth == TRUE_REVIEW and server != int(model.params[P_N_EMPLOYEES]):
-        p += model.params[P_REOPEN_REVIEW]
+    p = model.params[Param.REOPEN_BASE]
+    if ep.tickets[slot, Ticket.RUSHED] == 1.0:
+        p += model.params[Param.REOPEN_RUSHED]
+    if model.skills[server, int(ep.emails[email, Email.CATEGORY])] < 1.0:
+        p += model.params[Param.REOPEN_MISROUTED]
+    if truth == FLAG_FOR_REVIEW and server != int(model.params[Param.N_EMPLOYEES]):
+        p += model.params[Param.REOPEN_REVIEW]
     return p
 
 
 @step_kernel
 def _learn_from(ep, model, email: int, server: int, now: float) -> None:
     """An employee answered a query the KB lacks: the KB learns the topic."""
-    if ep.emails[email, E_TRUE_CLASS] != TRUE_QUERY or server == int(model.params[P_N_EMPLOYEES]):
+    if ep.emails[email, Email.TRUE_CLASS] != QUERY or server == int(
+        model.params[Param.N_EMPLOYEES]
+    ):
         return
-    category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
+    category, topic = int(ep.emails[email, Email.CATEGORY]), int(ep.emails[email, Email.TOPIC])
     if knowledge_base.has_answer(ep, category, topic):
         return
     knowledge_base.learn(ep, model, category, topic, now)
@@ -211,20 +182,22 @@ def _learn_from(ep, model, email: int, server: int, now: float) -> None:
 @step_kernel
 def _leave_queue(ep, server: int, slot: int) -> None:
     """Drop ``slot`` from ``server``'s queue list and its held facts."""
-    queued = int(ep.servers[server, SV_QLEN])
-    ep.servers[server, SV_QLEN] = drop_held(ep, server, ep.queues[server], queued, slot)
+    queued = int(ep.servers[server, Server.QLEN])
+    ep.servers[server, Server.QLEN] = drop_held(ep, server, ep.queues[server], queued, slot)
 
 
 @inlined_step_kernel
 def complete(ep, model, server: int, now: float) -> None:
     """The server finishes its current ticket at ``now``."""
-    slot = int(ep.servers[server, SV_CURRENT])
-    email = int(ep.tickets[slot, TK_EMAIL])
-    smoothing = model.params[P_SMOOTHING]
-    service = now - ep.tickets[slot, TK_STARTED_AT]
-    ep.servers[server, SV_AVG_RESOLVE] += smoothing * (service - ep.servers[server, SV_AVG_RESOLVE])
+    slot = int(ep.servers[server, Server.CURRENT])
+    email = int(ep.tickets[slot, Ticket.EMAIL])
+    smoothing = model.params[Param.SMOOTHING]
+    service = now - ep.tickets[slot, Ticket.STARTED_AT]
+    ep.servers[server, Server.AVG_RESOLVE] += smoothing * (
+        service - ep.servers[server, Server.AVG_RESOLVE]
+    )
     _leave_queue(ep, server, slot)
-    on_time = now <= ep.tickets[slot, TK_DEADLINE]
+    on_time = now <= ep.tickets[slot, Ticket.DEADLINE]
     if on_time:
         ep.counts[RESOLVE_ON_TIME] += 1.0
     else:
@@ -240,15 +213,15 @@ def complete(ep, model, server: int, now: float) -> None:
         server,
         1.0 if on_time else 0.0,
         csat,
-        now - ep.tickets[slot, TK_OPENED_AT],
+        now - ep.tickets[slot, Ticket.OPENED_AT],
     )
     _learn_from(ep, model, email, server, now)
-    if ep.emails[email, E_REOPEN_U] < _reopen_probability(ep, model, slot, server):
-        ep.tickets[slot, TK_STATUS] = PENDING_REOPEN
-        ep.tickets[slot, TK_REOPEN_AT] = now + ep.emails[email, E_REOPEN_DELAY]
-        pending = int(ep.scalars[SC_PENDING])
+    if ep.emails[email, Email.REOPEN_U] < _reopen_probability(ep, model, slot, server):
+        ep.tickets[slot, Ticket.STATUS] = PENDING_REOPEN
+        ep.tickets[slot, Ticket.REOPEN_AT] = now + ep.emails[email, Email.REOPEN_DELAY]
+        pending = int(ep.scalars[Scalar.PENDING])
         ep.pending[pending] = slot
-        ep.scalars[SC_PENDING] = pending + 1
+        ep.scalars[Scalar.PENDING] = pending + 1
     else:
         free_slot(ep, slot)
     start_next(ep, model, server, now)
@@ -257,18 +230,18 @@ def complete(ep, model, server: int, now: float) -> None:
 @inlined_step_kernel
 def reopen(ep, model, slot: int, now: float) -> None:
     """The customer writes back: the ticket returns to its last server with half its work."""
-    ep.tickets[slot, TK_STATUS] = OPEN
-    ep.tickets[slot, TK_REOPENED] = 1.0
-    ep.tickets[slot, TK_MISSED] = 0.0
-    ep.tickets[slot, TK_WORK] *= 0.5
-    ep.tickets[slot, TK_DEADLINE] = now + ep.tickets[slot, TK_SLA_HOURS]
-    ep.tickets[slot, TK_OPENED_AT] = now
-    watch_deadline(ep, ep.tickets[slot, TK_DEADLINE])
-    pending = int(ep.scalars[SC_PENDING])
+    ep.tickets[slot, Ticket.STATUS] = OPEN
+    ep.tickets[slot, Ticket.REOPENED] = 1.0
+    ep.tickets[slot, Ticket.MISSED] = 0.0
+    ep.tickets[slot, Ticket.WORK] *= 0.5
+    ep.tickets[slot, Ticket.DEADLINE] = now + ep.tickets[slot, Ticket.SLA_HOURS]
+    ep.tickets[slot, Ticket.OPENED_AT] = now
+    watch_deadline(ep, ep.tickets[slot, Ticket.DEADLINE])
+    pending = int(ep.scalars[Scalar.PENDING])
     remove_item(ep.pending, pending, slot)
-    ep.scalars[SC_PENDING] = pending - 1
+    ep.scalars[Scalar.PENDING] = pending - 1
     ep.counts[COMPLAINT_REOPENED] += 1.0
-    server = int(ep.tickets[slot, TK_SERVER])
-    email = int(ep.tickets[slot, TK_EMAIL])
+    server = int(ep.tickets[slot, Ticket.SERVER])
+    email = int(ep.tickets[slot, Ticket.EMAIL])
     emit(ep, REOPENED, now, email, server, 0.0, 0.0, 0.0)
     place(ep, model, server, slot, now)

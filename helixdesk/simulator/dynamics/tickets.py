@@ -9,7 +9,7 @@ is held (:func:`hold`), so hot loops read compact records instead of ticket rows
 
 Nobody works pooled tickets, so they are abandoned when their deadline passes
 (``missed_deadline``, then ``abandoned`` with CSAT 1); when the pool is full the oldest pooled
-ticket is abandoned early. ``SC_NEXT_DEADLINE`` caches the earliest deadline of an open ticket
+ticket is abandoned early. ``Scalar.NEXT_DEADLINE`` caches the earliest deadline of an open ticket
 that has not yet been marked missed, so the deadline sweep only runs when one can be due.
 """
 
@@ -18,39 +18,19 @@ from __future__ import annotations
 import numpy as np
 
 from helixdesk.rewards import MISSED_DEADLINE
-from helixdesk.simulator.email_gen import E_SEVERITY, E_WORK
-from helixdesk.simulator.events import ABANDONED, emit
-from helixdesk.simulator.events import MISSED_DEADLINE as EV_MISSED
+from helixdesk.simulator.dynamics.events import ABANDONED, emit
+from helixdesk.simulator.dynamics.events import MISSED_DEADLINE as EV_MISSED
 from helixdesk.simulator.jit import inlined_step_kernel, step_kernel
-from helixdesk.simulator.state import (
+from helixdesk.simulator.schema import (
     FREE,
-    HS_COLUMNS,
-    HS_CRITICAL,
-    HS_DEADLINE,
-    HS_OPENED_AT,
-    HS_PRIORITY,
-    HS_QUEUED_AT,
-    HS_SLA_HOURS,
     NOBODY,
     OPEN,
-    P_POOL_CAP,
-    SC_N_FREE,
-    SC_NEXT_DEADLINE,
-    SC_PENDING,
-    SC_POOL,
-    SV_QLEN,
-    TK_BAD_REPLY,
-    TK_DEADLINE,
-    TK_EMAIL,
-    TK_MISSED,
-    TK_OPENED_AT,
-    TK_PRIORITY,
-    TK_QUEUED_AT,
-    TK_REOPEN_AT,
-    TK_SERVER,
-    TK_SLA_HOURS,
-    TK_STATUS,
-    TK_WORK,
+    Email,
+    Held,
+    Param,
+    Scalar,
+    Server,
+    Ticket,
 )
 
 ABANDONED_CSAT = 1.0
@@ -81,13 +61,13 @@ def _oldest(tickets: np.ndarray, items: np.ndarray, count: int, column: int) -> 
 def hold(ep, holder: int, position: int, slot: int) -> None:
     """Record the facts of ``slot``, just queued or pooled at ``position`` of ``holder``'s
     list (holder ``S``, one past the last server, is the pool)."""
-    ep.held[holder, position, HS_DEADLINE] = ep.tickets[slot, TK_DEADLINE]
-    ep.held[holder, position, HS_OPENED_AT] = ep.tickets[slot, TK_OPENED_AT]
-    ep.held[holder, position, HS_SLA_HOURS] = ep.tickets[slot, TK_SLA_HOURS]
-    ep.held[holder, position, HS_PRIORITY] = ep.tickets[slot, TK_PRIORITY]
-    ep.held[holder, position, HS_QUEUED_AT] = ep.tickets[slot, TK_QUEUED_AT]
-    critical = ep.emails[int(ep.tickets[slot, TK_EMAIL]), E_SEVERITY] == 0.0
-    ep.held[holder, position, HS_CRITICAL] = 1.0 if critical else 0.0
+    ep.held[holder, position, Held.DEADLINE] = ep.tickets[slot, Ticket.DEADLINE]
+    ep.held[holder, position, Held.OPENED_AT] = ep.tickets[slot, Ticket.OPENED_AT]
+    ep.held[holder, position, Held.SLA_HOURS] = ep.tickets[slot, Ticket.SLA_HOURS]
+    ep.held[holder, position, Held.PRIORITY] = ep.tickets[slot, Ticket.PRIORITY]
+    ep.held[holder, position, Held.QUEUED_AT] = ep.tickets[slot, Ticket.QUEUED_AT]
+    critical = ep.emails[int(ep.tickets[slot, Ticket.EMAIL]), Email.SEVERITY] == 0.0
+    ep.held[holder, position, Held.CRITICAL] = 1.0 if critical else 0.0
 
 
 @step_kernel
@@ -96,54 +76,54 @@ def drop_held(ep, holder: int, items: np.ndarray, count: int, slot: int) -> int:
     facts from ``held``: the last entry takes its place in both. Return the new length."""
     position = remove_item(items, count, slot)
     if position >= 0:
-        for column in range(HS_COLUMNS):
+        for column in range(ep.held.shape[2]):
             ep.held[holder, position, column] = ep.held[holder, count - 1, column]
     return count - 1
 
 
 @step_kernel
 def free_slot(ep, slot: int) -> None:
-    ep.tickets[slot, TK_STATUS] = FREE
-    n_free = int(ep.scalars[SC_N_FREE])
+    ep.tickets[slot, Ticket.STATUS] = FREE
+    n_free = int(ep.scalars[Scalar.N_FREE])
     ep.free[n_free] = slot
-    ep.scalars[SC_N_FREE] = n_free + 1
+    ep.scalars[Scalar.N_FREE] = n_free + 1
 
 
 @step_kernel
 def _claim_slot(ep) -> int:
-    if ep.scalars[SC_N_FREE] == 0:
+    if ep.scalars[Scalar.N_FREE] == 0:
         # Every slot is queued or waits to reopen; the table is sized so that this means a
         # pending reopen, which is cancelled (the customer stayed satisfied after all).
-        pending = int(ep.scalars[SC_PENDING])
-        slot = _oldest(ep.tickets, ep.pending, pending, TK_REOPEN_AT)
+        pending = int(ep.scalars[Scalar.PENDING])
+        slot = _oldest(ep.tickets, ep.pending, pending, Ticket.REOPEN_AT)
         remove_item(ep.pending, pending, slot)
-        ep.scalars[SC_PENDING] = pending - 1
+        ep.scalars[Scalar.PENDING] = pending - 1
         free_slot(ep, slot)
-    n_free = int(ep.scalars[SC_N_FREE]) - 1
-    ep.scalars[SC_N_FREE] = n_free
+    n_free = int(ep.scalars[Scalar.N_FREE]) - 1
+    ep.scalars[Scalar.N_FREE] = n_free
     return ep.free[n_free]
 
 
 @step_kernel
 def watch_deadline(ep, deadline: float) -> None:
-    ep.scalars[SC_NEXT_DEADLINE] = min(ep.scalars[SC_NEXT_DEADLINE], deadline)
+    ep.scalars[Scalar.NEXT_DEADLINE] = min(ep.scalars[Scalar.NEXT_DEADLINE], deadline)
 
 
 @step_kernel
 def open_ticket(ep, model, email: int, now: float, priority: int, bad_reply: bool) -> int:
     """Claim a free slot for ``email`` and return it (not yet in any queue)."""
     slot = _claim_slot(ep)
-    sla = model.sla[int(ep.emails[email, E_SEVERITY])]
+    sla = model.sla[int(ep.emails[email, Email.SEVERITY])]
     ep.tickets[slot, :] = 0.0
-    ep.tickets[slot, TK_STATUS] = OPEN
-    ep.tickets[slot, TK_EMAIL] = email
-    ep.tickets[slot, TK_SERVER] = NOBODY
-    ep.tickets[slot, TK_PRIORITY] = priority
-    ep.tickets[slot, TK_DEADLINE] = now + sla
-    ep.tickets[slot, TK_SLA_HOURS] = sla
-    ep.tickets[slot, TK_OPENED_AT] = now
-    ep.tickets[slot, TK_WORK] = ep.emails[email, E_WORK]
-    ep.tickets[slot, TK_BAD_REPLY] = 1.0 if bad_reply else 0.0
+    ep.tickets[slot, Ticket.STATUS] = OPEN
+    ep.tickets[slot, Ticket.EMAIL] = email
+    ep.tickets[slot, Ticket.SERVER] = NOBODY
+    ep.tickets[slot, Ticket.PRIORITY] = priority
+    ep.tickets[slot, Ticket.DEADLINE] = now + sla
+    ep.tickets[slot, Ticket.SLA_HOURS] = sla
+    ep.tickets[slot, Ticket.OPENED_AT] = now
+    ep.tickets[slot, Ticket.WORK] = ep.emails[email, Email.WORK]
+    ep.tickets[slot, Ticket.BAD_REPLY] = 1.0 if bad_reply else 0.0
     watch_deadline(ep, now + sla)
     return slot
 
@@ -151,12 +131,12 @@ def open_ticket(ep, model, email: int, now: float, priority: int, bad_reply: boo
 @step_kernel
 def mark_missed(ep, model, slot: int) -> None:
     """Fire ``missed_deadline`` once per ticket (per opening)."""
-    if ep.tickets[slot, TK_MISSED] == 1.0:
+    if ep.tickets[slot, Ticket.MISSED] == 1.0:
         return
-    ep.tickets[slot, TK_MISSED] = 1.0
+    ep.tickets[slot, Ticket.MISSED] = 1.0
     ep.counts[MISSED_DEADLINE] += 1.0
-    deadline, email = ep.tickets[slot, TK_DEADLINE], int(ep.tickets[slot, TK_EMAIL])
-    emit(ep, EV_MISSED, deadline, email, ep.tickets[slot, TK_SERVER],
+    deadline, email = ep.tickets[slot, Ticket.DEADLINE], int(ep.tickets[slot, Ticket.EMAIL])
+    emit(ep, EV_MISSED, deadline, email, ep.tickets[slot, Ticket.SERVER],
          0.0, 0.0, 0.0)  # fmt: skip
 
 
@@ -164,25 +144,25 @@ def mark_missed(ep, model, slot: int) -> None:
 def abandon(ep, model, slot: int, now: float) -> None:
     """Nobody handled the pooled ticket in time: it leaves the pool, rated 1."""
     mark_missed(ep, model, slot)
-    emit(ep, ABANDONED, now, int(ep.tickets[slot, TK_EMAIL]), NOBODY,
+    emit(ep, ABANDONED, now, int(ep.tickets[slot, Ticket.EMAIL]), NOBODY,
          ABANDONED_CSAT, 0.0, 0.0)  # fmt: skip
     pool_row = ep.servers.shape[0]
-    ep.scalars[SC_POOL] = drop_held(ep, pool_row, ep.pool, int(ep.scalars[SC_POOL]), slot)
+    ep.scalars[Scalar.POOL] = drop_held(ep, pool_row, ep.pool, int(ep.scalars[Scalar.POOL]), slot)
     free_slot(ep, slot)
 
 
 @step_kernel
 def to_pool(ep, model, slot: int, now: float) -> None:
     """Leave the ticket with nobody; abandon the oldest pooled ticket if the pool is full."""
-    if ep.scalars[SC_POOL] >= model.params[P_POOL_CAP]:
-        oldest = _oldest(ep.tickets, ep.pool, int(ep.scalars[SC_POOL]), TK_QUEUED_AT)
+    if ep.scalars[Scalar.POOL] >= model.params[Param.POOL_CAP]:
+        oldest = _oldest(ep.tickets, ep.pool, int(ep.scalars[Scalar.POOL]), Ticket.QUEUED_AT)
         abandon(ep, model, oldest, now)
-    ep.tickets[slot, TK_SERVER] = NOBODY
-    ep.tickets[slot, TK_QUEUED_AT] = now
-    pooled = int(ep.scalars[SC_POOL])
+    ep.tickets[slot, Ticket.SERVER] = NOBODY
+    ep.tickets[slot, Ticket.QUEUED_AT] = now
+    pooled = int(ep.scalars[Scalar.POOL])
     ep.pool[pooled] = slot
     hold(ep, ep.servers.shape[0], pooled, slot)
-    ep.scalars[SC_POOL] = pooled + 1
+    ep.scalars[Scalar.POOL] = pooled + 1
 
 
 @step_kernel
@@ -190,8 +170,8 @@ def _sweep_queues(ep, model, now: float) -> float:
     """Mark queued tickets whose deadline passed; return the next deadline still ahead."""
     upcoming = np.inf
     for server in range(ep.servers.shape[0]):
-        for i in range(int(ep.servers[server, SV_QLEN])):
-            deadline = ep.held[server, i, HS_DEADLINE]
+        for i in range(int(ep.servers[server, Server.QLEN])):
+            deadline = ep.held[server, i, Held.DEADLINE]
             if deadline <= now:
                 mark_missed(ep, model, ep.queues[server, i])  # a no-op when already marked
             else:
@@ -203,9 +183,9 @@ def _sweep_queues(ep, model, now: float) -> float:
 def _sweep_pool(ep, model, now: float) -> float:
     """Abandon pooled tickets whose deadline passed; return the next pooled deadline."""
     upcoming = np.inf
-    i = int(ep.scalars[SC_POOL]) - 1
+    i = int(ep.scalars[Scalar.POOL]) - 1
     while i >= 0:  # backwards: abandoning swaps the last entry into position i
-        deadline = ep.held[ep.servers.shape[0], i, HS_DEADLINE]
+        deadline = ep.held[ep.servers.shape[0], i, Held.DEADLINE]
         if deadline <= now:
             abandon(ep, model, ep.pool[i], deadline)
         else:
@@ -217,7 +197,7 @@ def _sweep_pool(ep, model, now: float) -> float:
 @inlined_step_kernel
 def sweep_deadlines(ep, model, now: float) -> None:
     """Fire missed deadlines up to ``now``; pooled tickets past theirs are abandoned."""
-    if ep.scalars[SC_NEXT_DEADLINE] > now:
+    if ep.scalars[Scalar.NEXT_DEADLINE] > now:
         return
     upcoming = _sweep_queues(ep, model, now)
-    ep.scalars[SC_NEXT_DEADLINE] = min(upcoming, _sweep_pool(ep, model, now))
+    ep.scalars[Scalar.NEXT_DEADLINE] = min(upcoming, _sweep_pool(ep, model, now))

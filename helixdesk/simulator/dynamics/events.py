@@ -1,7 +1,7 @@
 """The flat event log: what happened, when, to which email.
 
-Kernels write fixed-width records (``EV_*`` columns of :mod:`helixdesk.simulator.state`) into
-a per-step buffer; :class:`EventLog` collects them for a whole episode and joins them with the
+Kernels write fixed-width records (:class:`~helixdesk.simulator.schema.EventField`) into a
+per-step buffer; :class:`EventLog` collects them for a whole episode and joins them with the
 tape's ground truth, so graders, metrics and the CSV/JSON exports are plain functions of it.
 
 ========================  =======================================================
@@ -32,16 +32,7 @@ from typing import Any
 import numpy as np
 
 from helixdesk.simulator.jit import step_kernel
-from helixdesk.simulator.state import (
-    EV_A,
-    EV_B,
-    EV_C,
-    EV_COLUMNS,
-    EV_EMAIL,
-    EV_KIND,
-    EV_SERVER,
-    EV_TIME,
-)
+from helixdesk.simulator.schema import EventField
 
 ARRIVED = 0
 TRIAGED = 1
@@ -94,13 +85,13 @@ def emit(
     n = ep.n_events[0]
     if n >= ep.events.shape[0]:
         return
-    ep.events[n, EV_KIND] = kind
-    ep.events[n, EV_TIME] = time
-    ep.events[n, EV_EMAIL] = email
-    ep.events[n, EV_SERVER] = server
-    ep.events[n, EV_A] = a
-    ep.events[n, EV_B] = b
-    ep.events[n, EV_C] = c
+    ep.events[n, EventField.KIND] = kind
+    ep.events[n, EventField.TIME] = time
+    ep.events[n, EventField.EMAIL] = email
+    ep.events[n, EventField.SERVER] = server
+    ep.events[n, EventField.A] = a
+    ep.events[n, EventField.B] = b
+    ep.events[n, EventField.C] = c
     ep.n_events[0] = n + 1
 
 
@@ -120,16 +111,16 @@ class EventLog:
 
     @property
     def records(self) -> np.ndarray:
-        """``(n, EV_COLUMNS)`` float64 array of every record so far."""
+        """``(n, len(EventField))`` float64 array of every record so far."""
         if not self._chunks:
-            return np.zeros((0, EV_COLUMNS))
+            return np.zeros((0, len(EventField)))
         if len(self._chunks) > 1:
             self._chunks = [np.concatenate(self._chunks)]
         return self._chunks[0]
 
     def of_kind(self, name: str) -> np.ndarray:
         records = self.records
-        return records[records[:, EV_KIND] == EVENT_KINDS.index(name)]
+        return records[records[:, EventField.KIND] == EVENT_KINDS.index(name)]
 
     @classmethod
     def from_dicts(cls, records: Iterable[dict[str, Any]]) -> EventLog:
@@ -153,12 +144,14 @@ def record_from_dict(record: dict[str, Any]) -> np.ndarray:
     kind = record["kind"]
     if kind not in _PAYLOAD:
         raise ValueError(f"unknown event kind {kind!r}; known: {', '.join(EVENT_KINDS)}")
-    row = np.zeros(EV_COLUMNS)
-    row[EV_KIND] = EVENT_KINDS.index(kind)
-    row[EV_TIME] = record["time"]
-    row[EV_EMAIL] = record["email"]
-    row[EV_SERVER] = record["server"]
-    for name, column in zip(_PAYLOAD[kind], (EV_A, EV_B, EV_C), strict=True):
+    row = np.zeros(len(EventField))
+    row[EventField.KIND] = EVENT_KINDS.index(kind)
+    row[EventField.TIME] = record["time"]
+    row[EventField.EMAIL] = record["email"]
+    row[EventField.SERVER] = record["server"]
+    for name, column in zip(
+        _PAYLOAD[kind], (EventField.A, EventField.B, EventField.C), strict=True
+    ):
         if name is not None:
             row[column] = record[name]
     return row
@@ -166,14 +159,16 @@ def record_from_dict(record: dict[str, Any]) -> np.ndarray:
 
 def record_to_dict(row: np.ndarray) -> dict[str, Any]:
     """One record as a JSON-friendly dict with named payload fields."""
-    kind = EVENT_KINDS[int(row[EV_KIND])]
+    kind = EVENT_KINDS[int(row[EventField.KIND])]
     out: dict[str, Any] = {
         "kind": kind,
-        "time": float(row[EV_TIME]),
-        "email": int(row[EV_EMAIL]),
-        "server": int(row[EV_SERVER]),
+        "time": float(row[EventField.TIME]),
+        "email": int(row[EventField.EMAIL]),
+        "server": int(row[EventField.SERVER]),
     }
-    for name, column in zip(_PAYLOAD[kind], (EV_A, EV_B, EV_C), strict=True):
+    for name, column in zip(
+        _PAYLOAD[kind], (EventField.A, EventField.B, EventField.C), strict=True
+    ):
         if name is not None:
             value = float(row[column])
             out[name] = value if name in _FLOAT_FIELDS else int(value)

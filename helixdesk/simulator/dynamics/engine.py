@@ -1,7 +1,7 @@
 """One step of the dynamics: triage the current email, then run the clock to the next one.
 
 The step is a deterministic function of (tape, state, action). Everything random was drawn
-on the tape at reset (:func:`helixdesk.simulator.tape.draw_tapes`). ``start_episodes`` and
+on the tape at reset (:func:`helixdesk.simulator.generator.tape.draw_tapes`). ``start_episodes`` and
 ``step_batch`` (and their multi-core twins) are the only entry points; they work on a batch of
 episodes, so the single env (``B == 1``) and the vector env share them.
 """
@@ -21,18 +21,9 @@ from helixdesk.rewards import (
     TREND_PREVENTED,
     UNNECESSARY_ESCALATION,
 )
-from helixdesk.simulator import knowledge_base, trend_watchdog
-from helixdesk.simulator.email_gen import (
-    E_ARRIVAL,
-    E_CATEGORY,
-    E_CSAT_NOISE,
-    E_KEYWORD,
-    E_TOPIC,
-    E_TRUE_CLASS,
-    TRUE_QUERY,
-)
-from helixdesk.simulator.employee_sim import complete, place, reopen
-from helixdesk.simulator.events import (
+from helixdesk.simulator.dynamics import knowledge_base, trend_watchdog
+from helixdesk.simulator.dynamics.employee_sim import complete, place, reopen
+from helixdesk.simulator.dynamics.events import (
     ARRIVED,
     AUTO_REPLIED,
     BOUNCED,
@@ -41,39 +32,21 @@ from helixdesk.simulator.events import (
     TRIAGED,
     emit,
 )
+from helixdesk.simulator.dynamics.observation import encode
+from helixdesk.simulator.dynamics.tickets import open_ticket, sweep_deadlines
 from helixdesk.simulator.jit import inlined_step_kernel, parallel_step_kernel, step_kernel
-from helixdesk.simulator.observation import encode
-from helixdesk.simulator.state import (
-    HS_DEADLINE,
+from helixdesk.simulator.schema import (
     NOBODY,
-    P_DRAIN_AT_END,
-    P_EMPLOYEE_CAP,
-    P_KB_INITIAL,
-    P_N_EMAILS,
-    P_N_EMPLOYEES,
-    SC_CUM_REWARD,
-    SC_EMAIL,
-    SC_END_TIME,
-    SC_GM_DOUBT,
-    SC_GM_T,
-    SC_N_FREE,
-    SC_NEXT_DEADLINE,
-    SC_PENDING,
-    SC_POOL,
-    SC_TIME,
-    SG_CATEGORY,
-    SG_END,
-    SG_START,
-    SG_VALID,
-    SV_AVG_RESOLVE,
-    SV_CURRENT,
-    SV_DONE_AT,
-    SV_QLEN,
-    SV_RATE,
-    TK_REOPEN_AT,
+    Email,
+    Episode,
+    Held,
+    Param,
+    Scalar,
+    Server,
+    Shift,
+    Surge,
+    Ticket,
 )
-from helixdesk.simulator.tickets import open_ticket, sweep_deadlines
-from helixdesk.simulator.views import Episode
 from helixdesk.spaces import (
     ALERT_GM,
     ASSIGNMENT_MASK_START,
@@ -84,6 +57,7 @@ from helixdesk.spaces import (
     N_SECONDARY,
     NO_SECONDARY,
     NORMAL,
+    QUERY,
 )
 
 AUTO_REPLY_CSAT = 4.4
@@ -91,23 +65,26 @@ GM_IGNORED = -2
 
 
 @step_kernel
-def _episode(state, emails, b):
+def _episode(state, tapes, b):
+    """Episode ``b`` of the batch: every table of its tape and state, by name."""
     return Episode(
-        emails[b],
-        state[0][b],
-        state[1][b],
-        state[2][b],
-        state[3][b],
-        state[4][b],
-        state[5][b],
-        state[6][b],
-        state[7][b],
-        state[8][b : b + 1],
-        state[9][b],
-        state[10][b],
-        state[11][b],
-        state[12][b],
-        state[13][b],
+        emails=tapes.emails[b],
+        surges=tapes.surges[b],
+        shift=tapes.shift[b],
+        tickets=state.tickets[b],
+        servers=state.servers[b],
+        scalars=state.scalars[b],
+        kb=state.kb[b],
+        trend=state.trend[b],
+        alerted=state.alerted[b],
+        counts=state.counts[b],
+        events=state.events[b],
+        n_events=state.n_events[b : b + 1],
+        free=state.free[b],
+        queues=state.queues[b],
+        pool=state.pool[b],
+        pending=state.pending[b],
+        held=state.held[b],
     )
 
 
@@ -116,49 +93,49 @@ def _load_std_drops(ep, n_employees: int, chosen: int) -> bool:
     """Does adding one ticket to ``chosen`` lower the std of employee queue lengths?"""
     mean = 0.0
     for e in range(n_employees):
-        mean += ep.servers[e, SV_QLEN]
+        mean += ep.servers[e, Server.QLEN]
     mean /= n_employees
-    load = ep.servers[chosen, SV_QLEN]
+    load = ep.servers[chosen, Server.QLEN]
     # n * (new variance - old variance) = 2 (load - mean) + 1 - 1/n.
     return 2.0 * (load - mean) + 1.0 - 1.0 / n_employees < 0.0
 
 
 @step_kernel
 def _score_classification(ep, cls: int, priority: int, email: int) -> None:
-    truth = int(ep.emails[email, E_TRUE_CLASS])
+    truth = int(ep.emails[email, Email.TRUE_CLASS])
     if cls == truth:
         ep.counts[CORRECT_CLASSIFICATION] += 1.0
     elif cls == FLAG_FOR_REVIEW:
         ep.counts[UNNECESSARY_ESCALATION] += 1.0
     else:
         ep.counts[MISCLASSIFICATION] += 1.0
-    if ep.emails[email, E_KEYWORD] == 1.0 and not (cls == COMPLAINT and priority == CRITICAL):
+    if ep.emails[email, Email.KEYWORD] == 1.0 and not (cls == COMPLAINT and priority == CRITICAL):
         ep.counts[KEYWORD_FLAG_MISSED] += 1.0
 
 
 @step_kernel
 def _alert_gm(ep, model, email: int, now: float) -> None:
     """Alert the GM about the email's category (surge -1: unwarranted, -2: ignored)."""
-    category = int(ep.emails[email, E_CATEGORY])
+    category = int(ep.emails[email, Email.CATEGORY])
     surge = GM_IGNORED
     if trend_watchdog.gm_listens(ep, model, now):
-        surge = trend_watchdog.claim_surge(ep.surges, category, now)
+        surge = trend_watchdog.claim_surge(ep, category, now)
         trend_watchdog.acknowledge(ep, model, category)
     if surge >= 0:
         ep.counts[TREND_PREVENTED] += 1.0
     else:
         ep.counts[UNNECESSARY_ESCALATION] += 1.0
-        ep.scalars[SC_GM_DOUBT] += 1.0
+        ep.scalars[Scalar.GM_DOUBT] += 1.0
     emit(ep, GM_ALERTED, now, email, NOBODY, category, surge, 0.0)
 
 
 @step_kernel
 def _auto_reply(ep, email: int, now: float) -> bool:
     """Send the KB answer. True when it resolved the email (a true query the KB covers)."""
-    category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
-    noise = ep.emails[email, E_CSAT_NOISE]
+    category, topic = int(ep.emails[email, Email.CATEGORY]), int(ep.emails[email, Email.TOPIC])
+    noise = ep.emails[email, Email.CSAT_NOISE]
     success = knowledge_base.has_answer(ep, category, topic) and (
-        ep.emails[email, E_TRUE_CLASS] == TRUE_QUERY
+        ep.emails[email, Email.TRUE_CLASS] == QUERY
     )
     if success:
         knowledge_base.touch(ep, category, topic, now)
@@ -175,8 +152,8 @@ def _auto_reply(ep, email: int, now: float) -> bool:
 @inlined_step_kernel
 def triage(ep, model, action: np.ndarray) -> None:
     """Apply the agent's decision (already through the flag-for-review rule) to the email."""
-    email, now = int(ep.scalars[SC_EMAIL]), ep.scalars[SC_TIME]
-    n_employees = int(model.params[P_N_EMPLOYEES])
+    email, now = int(ep.scalars[Scalar.EMAIL]), ep.scalars[Scalar.TIME]
+    n_employees = int(model.params[Param.N_EMPLOYEES])
     cls, priority, assignee, secondary = action[0], action[1], action[2], action[3]
     _score_classification(ep, cls, priority, email)
     server = n_employees if cls == FLAG_FOR_REVIEW else (assignee if assignee < n_employees else -1)
@@ -203,12 +180,16 @@ def _next_happening(ep) -> tuple[float, int, int]:
     """Earliest (time, server, slot) among service completions and reopens."""
     when, server, slot = np.inf, -1, -1
     for s in range(ep.servers.shape[0]):
-        if ep.servers[s, SV_DONE_AT] < when:
-            when, server, slot = ep.servers[s, SV_DONE_AT], s, int(ep.servers[s, SV_CURRENT])
-    for i in range(int(ep.scalars[SC_PENDING])):
+        if ep.servers[s, Server.DONE_AT] < when:
+            when, server, slot = (
+                ep.servers[s, Server.DONE_AT],
+                s,
+                int(ep.servers[s, Server.CURRENT]),
+            )
+    for i in range(int(ep.scalars[Scalar.PENDING])):
         pending = ep.pending[i]
-        if ep.tickets[pending, TK_REOPEN_AT] < when:
-            when, server, slot = ep.tickets[pending, TK_REOPEN_AT], -1, pending
+        if ep.tickets[pending, Ticket.REOPEN_AT] < when:
+            when, server, slot = ep.tickets[pending, Ticket.REOPEN_AT], -1, pending
     return when, server, slot
 
 
@@ -224,14 +205,14 @@ def advance(ep, model, until: float) -> None:
         else:
             reopen(ep, model, slot, when)
     sweep_deadlines(ep, model, until)
-    ep.scalars[SC_TIME] = until
+    ep.scalars[Scalar.TIME] = until
 
 
 @inlined_step_kernel
 def _arrive(ep, model, email: int) -> None:
-    now = ep.emails[email, E_ARRIVAL]
+    now = ep.emails[email, Email.ARRIVAL]
     advance(ep, model, now)
-    category = int(ep.emails[email, E_CATEGORY])
+    category = int(ep.emails[email, Email.CATEGORY])
     trend_watchdog.observe_arrival(ep, model, category, now)
     emit(
         ep,
@@ -240,8 +221,8 @@ def _arrive(ep, model, email: int) -> None:
         email,
         NOBODY,
         category,
-        ep.emails[email, E_TRUE_CLASS],
-        ep.emails[email, E_KEYWORD],
+        ep.emails[email, Email.TRUE_CLASS],
+        ep.emails[email, Email.KEYWORD],
     )
 
 
@@ -249,14 +230,14 @@ def _arrive(ep, model, email: int) -> None:
 def _shift_end(ep, model) -> float:
     """When the last step ends: the shift's end, or with ``drain_at_end`` the moment every
     ticket still open has either been resolved or passed its deadline."""
-    until = ep.scalars[SC_END_TIME]
-    if model.params[P_DRAIN_AT_END] == 1.0:
+    until = ep.shift[Shift.END_TIME]
+    if model.params[Param.DRAIN_AT_END] == 1.0:
         n_servers = ep.servers.shape[0]
         for server in range(n_servers):
-            for i in range(int(ep.servers[server, SV_QLEN])):
-                until = max(until, ep.held[server, i, HS_DEADLINE])
-        for i in range(int(ep.scalars[SC_POOL])):
-            until = max(until, ep.held[n_servers, i, HS_DEADLINE])
+            for i in range(int(ep.servers[server, Server.QLEN])):
+                until = max(until, ep.held[server, i, Held.DEADLINE])
+        for i in range(int(ep.scalars[Scalar.POOL])):
+            until = max(until, ep.held[n_servers, i, Held.DEADLINE])
     return until
 
 
@@ -272,15 +253,15 @@ def _reward(ep, model) -> tuple[float, float]:
 def _announce_surges(ep) -> None:
     """Record the tape's ground-truth surges so graders need nothing but the event log."""
     for s in range(ep.surges.shape[0]):
-        if ep.surges[s, SG_VALID] == 1.0:
+        if ep.surges[s, Surge.VALID] == 1.0:
             emit(
                 ep,
                 SURGE,
-                ep.surges[s, SG_START],
+                ep.surges[s, Surge.START],
                 -1,
                 NOBODY,
-                ep.surges[s, SG_CATEGORY],
-                ep.surges[s, SG_END],
+                ep.surges[s, Surge.CATEGORY],
+                ep.surges[s, Surge.END],
                 s,
             )
 
@@ -294,20 +275,29 @@ def _reset_episode(ep, model, out, b: int) -> None:
     """
     ep.counts[:] = 0.0
     ep.n_events[0] = 0
+    ep.alerted[:] = 0.0
     for s in range(ep.servers.shape[0]):
-        ep.servers[s, SV_QLEN] = 0.0
-        ep.servers[s, SV_CURRENT] = -1.0
-        ep.servers[s, SV_DONE_AT] = np.inf
-        ep.servers[s, SV_AVG_RESOLVE] = 1.0 / ep.servers[s, SV_RATE]
-    for column in (SC_TIME, SC_EMAIL, SC_CUM_REWARD, SC_POOL, SC_PENDING, SC_GM_DOUBT, SC_GM_T):
+        ep.servers[s, Server.QLEN] = 0.0
+        ep.servers[s, Server.CURRENT] = -1.0
+        ep.servers[s, Server.DONE_AT] = np.inf
+        ep.servers[s, Server.AVG_RESOLVE] = 1.0 / ep.servers[s, Server.RATE]
+    for column in (
+        Scalar.TIME,
+        Scalar.EMAIL,
+        Scalar.CUM_REWARD,
+        Scalar.POOL,
+        Scalar.PENDING,
+        Scalar.GM_DOUBT,
+        Scalar.GM_T,
+    ):
         ep.scalars[column] = 0.0
     slots = ep.tickets.shape[0]
     for k in range(slots):
         ep.free[k] = slots - 1 - k  # slot 0 on top of the stack
-    ep.scalars[SC_N_FREE] = slots
-    ep.scalars[SC_NEXT_DEADLINE] = np.inf
-    knowledge_base.reset_kb(ep, int(model.params[P_KB_INITIAL]))
-    trend_watchdog.reset_watchdog(ep, model, ep.emails[0, E_ARRIVAL])
+    ep.scalars[Scalar.N_FREE] = slots
+    ep.scalars[Scalar.NEXT_DEADLINE] = np.inf
+    knowledge_base.reset_kb(ep, int(model.params[Param.KB_INITIAL]))
+    trend_watchdog.reset_watchdog(ep, model, ep.emails[0, Email.ARRIVAL])
     _announce_surges(ep)
     _arrive(ep, model, 0)
     encode(ep, model, out.obs[b])
@@ -315,29 +305,31 @@ def _reset_episode(ep, model, out, b: int) -> None:
 
 
 @step_kernel
-def start_episodes(state, emails, model, indices, out) -> None:
+def start_episodes(state, tapes, model, indices, out) -> None:
     """Start a new episode in every slot ``indices[j]``, whose tape is already drawn."""
     for j in range(indices.shape[0]):
-        _reset_episode(_episode(state, emails, indices[j]), model, out, indices[j])
+        _reset_episode(_episode(state, tapes, indices[j]), model, out, indices[j])
 
 
 @parallel_step_kernel
-def start_episodes_parallel(state, emails, model, indices, out) -> None:
+def start_episodes_parallel(state, tapes, model, indices, out) -> None:
     """:func:`start_episodes` spread over the CPU cores."""
     for j in prange(indices.shape[0]):
-        _reset_episode(_episode(state, emails, indices[j]), model, out, indices[j])
+        _reset_episode(_episode(state, tapes, indices[j]), model, out, indices[j])
 
 
 @step_kernel
 def _write_mask(ep, model, mask: np.ndarray) -> None:
     """Per-dimension facts about the next email: full employees, KB coverage."""
-    n_employees = int(model.params[P_N_EMPLOYEES])
+    n_employees = int(model.params[Param.N_EMPLOYEES])
     mask[:] = True
     for e in range(n_employees):
-        mask[ASSIGNMENT_MASK_START + e] = ep.servers[e, SV_QLEN] < model.params[P_EMPLOYEE_CAP]
-    email = int(ep.scalars[SC_EMAIL])
-    if email < int(model.params[P_N_EMAILS]):
-        category, topic = int(ep.emails[email, E_CATEGORY]), int(ep.emails[email, E_TOPIC])
+        mask[ASSIGNMENT_MASK_START + e] = (
+            ep.servers[e, Server.QLEN] < model.params[Param.EMPLOYEE_CAP]
+        )
+    email = int(ep.scalars[Scalar.EMAIL])
+    if email < int(model.params[Param.N_EMAILS]):
+        category, topic = int(ep.emails[email, Email.CATEGORY]), int(ep.emails[email, Email.TOPIC])
         secondary_start = mask.shape[0] - N_SECONDARY  # the mask's last block
         mask[secondary_start + AUTO_REPLY] = knowledge_base.has_answer(ep, category, topic)
 
@@ -355,32 +347,32 @@ def _step_episode(ep, model, action, out, b: int) -> None:
     """Advance one episode by one email and write its outputs into row ``b`` of ``out``."""
     ep.counts[:] = 0.0
     ep.n_events[0] = 0
-    _apply_flag_rule(action, out.applied[b], int(model.params[P_N_EMPLOYEES]))
+    _apply_flag_rule(action, out.applied[b], int(model.params[Param.N_EMPLOYEES]))
     triage(ep, model, out.applied[b])
-    email = int(ep.scalars[SC_EMAIL]) + 1
-    ep.scalars[SC_EMAIL] = email
-    if email < int(model.params[P_N_EMAILS]):
+    email = int(ep.scalars[Scalar.EMAIL]) + 1
+    ep.scalars[Scalar.EMAIL] = email
+    if email < int(model.params[Param.N_EMAILS]):
         _arrive(ep, model, email)
     else:
         advance(ep, model, _shift_end(ep, model))
     raw, reward = _reward(ep, model)
-    ep.scalars[SC_CUM_REWARD] += reward
+    ep.scalars[Scalar.CUM_REWARD] += reward
     out.raw_rewards[b], out.rewards[b] = raw, reward
     encode(ep, model, out.obs[b])
     _write_mask(ep, model, out.masks[b])
 
 
 @step_kernel
-def step_batch(state, emails, model, actions, active, out) -> None:
+def step_batch(state, tapes, model, actions, active, out) -> None:
     """Advance every ``active`` episode of the batch by one email, one after another."""
     for b in range(actions.shape[0]):
         if active[b]:
-            _step_episode(_episode(state, emails, b), model, actions[b], out, b)
+            _step_episode(_episode(state, tapes, b), model, actions[b], out, b)
 
 
 @parallel_step_kernel
-def step_batch_parallel(state, emails, model, actions, active, out) -> None:
+def step_batch_parallel(state, tapes, model, actions, active, out) -> None:
     """:func:`step_batch` spread over the CPU cores (episodes are independent)."""
     for b in prange(actions.shape[0]):
         if active[b]:
-            _step_episode(_episode(state, emails, b), model, actions[b], out, b)
+            _step_episode(_episode(state, tapes, b), model, actions[b], out, b)

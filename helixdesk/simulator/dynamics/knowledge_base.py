@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from helixdesk.simulator.jit import step_kernel
-from helixdesk.simulator.state import KB_LAST_USED, KB_PRESENT, P_KB_CAPACITY
+from helixdesk.simulator.schema import KbEntry, Param
 
 
 @step_kernel
@@ -21,18 +21,18 @@ def reset_kb(ep, initial_entries: int) -> None:
     ep.kb[:, :, :] = 0.0
     for c in range(ep.kb.shape[0]):
         for topic in range(min(initial_entries, ep.kb.shape[1])):
-            ep.kb[c, topic, KB_PRESENT] = 1.0
-            ep.kb[c, topic, KB_LAST_USED] = -1.0 - topic  # most popular is most recently used
+            ep.kb[c, topic, KbEntry.PRESENT] = 1.0
+            ep.kb[c, topic, KbEntry.LAST_USED] = -1.0 - topic  # most popular is most recently used
 
 
 @step_kernel
 def has_answer(ep, category: int, topic: int) -> bool:
-    return ep.kb[category, topic, KB_PRESENT] == 1.0
+    return ep.kb[category, topic, KbEntry.PRESENT] == 1.0
 
 
 @step_kernel
 def touch(ep, category: int, topic: int, now: float) -> None:
-    ep.kb[category, topic, KB_LAST_USED] = now
+    ep.kb[category, topic, KbEntry.LAST_USED] = now
 
 
 @step_kernel
@@ -41,11 +41,11 @@ def learn(ep, model, category: int, topic: int, now: float) -> None:
     present = 0
     oldest, oldest_time = -1, np.inf
     for t in range(ep.kb.shape[1]):
-        if ep.kb[category, t, KB_PRESENT] == 1.0:
+        if ep.kb[category, t, KbEntry.PRESENT] == 1.0:
             present += 1
-            if ep.kb[category, t, KB_LAST_USED] < oldest_time:
-                oldest, oldest_time = t, ep.kb[category, t, KB_LAST_USED]
-    if present >= model.params[P_KB_CAPACITY] and oldest >= 0:
-        ep.kb[category, oldest, KB_PRESENT] = 0.0
-    ep.kb[category, topic, KB_PRESENT] = 1.0
-    ep.kb[category, topic, KB_LAST_USED] = now
+            if ep.kb[category, t, KbEntry.LAST_USED] < oldest_time:
+                oldest, oldest_time = t, ep.kb[category, t, KbEntry.LAST_USED]
+    if present >= model.params[Param.KB_CAPACITY] and oldest >= 0:
+        ep.kb[category, oldest, KbEntry.PRESENT] = 0.0
+    ep.kb[category, topic, KbEntry.PRESENT] = 1.0
+    ep.kb[category, topic, KbEntry.LAST_USED] = now

@@ -2,7 +2,7 @@
 
 The tape stores numbers only; this module turns a row into the email a support agent would read.
 Rendering is off the RL hot path and fully deterministic: every wording choice is drawn from
-``numpy.random.default_rng(int(row[E_TEXT_SEED]))``, so the same row always gives the same text.
+``numpy.random.default_rng(int(row[Email.TEXT_SEED]))``, so the same row always gives the same text.
 
 The text carries the ground truth that the numeric signals may blur:
 
@@ -27,19 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from helixdesk.config import HelixConfig
-from helixdesk.simulator.email_gen import (
-    E_AMBIGUOUS,
-    E_CATEGORY,
-    E_KEYWORD,
-    E_SEVERITY,
-    E_TEXT_SEED,
-    E_TIER,
-    E_TOPIC,
-    E_TRUE_CLASS,
-    TRUE_QUERY,
-    TRUE_REVIEW,
-)
-from helixdesk.spaces import TIERS
+from helixdesk.simulator.schema import Email
+from helixdesk.spaces import FLAG_FOR_REVIEW, QUERY, TIERS
 
 ESCALATION_KEYWORDS: tuple[str, ...] = (
     "urgent",
@@ -386,16 +375,16 @@ def topic_title(category: str, topic: int) -> str:
 
 def render_email(row: np.ndarray, config: HelixConfig) -> RenderedEmail:
     """The email described by one tape row; the same row always renders the same text."""
-    rng = np.random.default_rng(int(row[E_TEXT_SEED]))
-    category = config.email_gen.categories[int(row[E_CATEGORY])]
-    tier = TIERS[int(row[E_TIER])]
-    slots = _slots(rng, category, int(row[E_TOPIC]))
-    true_class, ambiguous = int(row[E_TRUE_CLASS]), bool(row[E_AMBIGUOUS] == 1.0)
-    if true_class == TRUE_REVIEW:
+    rng = np.random.default_rng(int(row[Email.TEXT_SEED]))
+    category = config.email_gen.categories[int(row[Email.CATEGORY])]
+    tier = TIERS[int(row[Email.TIER])]
+    slots = _slots(rng, category, int(row[Email.TOPIC]))
+    true_class, ambiguous = int(row[Email.TRUE_CLASS]), bool(row[Email.AMBIGUOUS] == 1.0)
+    if true_class == FLAG_FOR_REVIEW:
         subject, message = _review_text(rng, slots)
     else:
-        subject, message = _plain_text(rng, slots, true_class, ambiguous, int(row[E_SEVERITY]))
-    if row[E_KEYWORD] == 1.0:
+        subject, message = _plain_text(rng, slots, true_class, ambiguous, int(row[Email.SEVERITY]))
+    if row[Email.KEYWORD] == 1.0:
         subject, message = _with_keyword(rng, subject, message)
     first, last = _pick(rng, _FIRST), _pick(rng, _LAST)
     sender = f"{first} {last} <{first.lower()}.{last.lower()}@{_pick(rng, _DOMAINS)}>"
@@ -429,7 +418,7 @@ def _plain_text(
     severity: int,
 ) -> tuple[str, str]:
     """Subject and message of a query or complaint, in its own tone or (ambiguous) the other."""
-    if true_class == TRUE_QUERY:
+    if true_class == QUERY:
         subjects, bodies = _QUERY_TEMPLATES[ambiguous]
         return _fill(rng, subjects, slots), _fill(rng, bodies, slots)
     subjects, bodies = _COMPLAINT_TEMPLATES[ambiguous]
