@@ -36,16 +36,54 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+HOURS_PER_DAY = 24
+DAYS_PER_WEEK = 7
+WORKDAYS = 5  # Monday to Friday; the rest of the week is the weekend
+HOURS_PER_WEEK = HOURS_PER_DAY * DAYS_PER_WEEK
+
+
+def _check_window(value: tuple[float, float], end: float) -> tuple[float, float]:
+    low, high = value
+    if not 0 <= low < high <= end:
+        raise ValueError(f"must be [first, end) with 0 <= first < end <= {end:g}")
+    return value
+
+
+def _check_day_window(value: tuple[int, int]) -> tuple[int, int]:
+    _check_window(value, DAYS_PER_WEEK)
+    return value
+
+
+DayWindow = Annotated[tuple[int, int], Field(strict=False), AfterValidator(_check_day_window)]
+HourOfDayWindow = Annotated[
+    tuple[float, float],
+    Field(strict=False),
+    AfterValidator(lambda value: _check_window(value, HOURS_PER_DAY)),
+]
+
+
 class EnvSection(_Section):
     n_employees: int = Field(ge=1, le=MAX_EMPLOYEES)
     episode_emails: int = Field(ge=1, le=1_000_000)
     arrival_rate_per_hour: float = Field(gt=0, le=1000)
+    arrival_profile: tuple[float, ...] = Field(
+        min_length=HOURS_PER_DAY, max_length=HOURS_PER_DAY, strict=False
+    )
+    weekend_arrivals: float = Field(gt=0, le=10)
+    start_days: DayWindow
+    start_hours: HourOfDayWindow
     employee_capacity: int = Field(ge=1, le=256)
     unassigned_capacity: int = Field(ge=1, le=4096)
     review_capacity: int = Field(ge=1, le=1024)
     near_deadline_hours: float = Field(gt=0)
     reward_clip: float = Field(gt=0)
     drain_at_end: bool
+
+    @model_validator(mode="after")
+    def _check_profile(self) -> EnvSection:
+        if not all(0 < value <= 10 for value in self.arrival_profile):
+            raise ValueError("arrival_profile: every hour's multiplier must be in (0, 10]")
+        return self
 
 
 class SlaSection(_Section):
@@ -138,6 +176,7 @@ class TrendWatchdogSection(_Section):
     slow_window_hours: float = Field(gt=0)
     gm_patience: float = Field(gt=0)
     gm_memory_hours: float = Field(gt=0)
+    unacknowledged_surge_csat: float = Field(ge=0)
 
     @model_validator(mode="after")
     def _check(self) -> TrendWatchdogSection:

@@ -11,10 +11,16 @@ to recompute every number here. Definitions:
 * ``review_flag_rate`` — share of triaged emails flagged for review.
 * ``review_abuse_rate`` — share of flags that went to emails which were not review cases
   (``0.0`` when nothing was flagged).
+* ``review_discipline`` — the review abuse rate made two-sided: review cases flagged / emails
+  that were flagged or were review cases (the Jaccard index of the two sets), so flags on
+  ordinary emails and review cases left unflagged both lower it; ``1.0`` when there were
+  neither.
 * ``sla_compliance`` — settled tickets that met their deadline: (staff resolutions on time +
-  successful auto-replies) / (those + missed deadlines). A ticket still inside its deadline
-  when the episode ends is not settled and not counted; a reopened ticket counts again.
-  ``None`` when nothing settled.
+  successful auto-replies) / (those + missed deadlines + on-time resolutions of emails that
+  first got a wrong auto-reply: the customer was not served within the SLA). A ticket still
+  inside its deadline when the episode ends is not settled and not counted (with
+  ``env.drain_at_end`` none is); a reopened ticket counts again. ``None`` when nothing
+  settled.
 * ``overdue_control`` — 1 − missed deadlines / tickets opened (emails not closed by an
   auto-reply, plus reopens); ``1.0`` when no ticket was opened.
 * ``mean_csat`` — mean of every rating given (resolutions, auto-replies, abandonments);
@@ -34,9 +40,14 @@ from helixdesk.simulator.schema import EventField
 from helixdesk.spaces import COMPLAINT, CRITICAL, FLAG_FOR_REVIEW
 
 
-
 def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """|a ∩ b| / |a ∪ b| of two boolean masks; 1.0 when both are empty."""
+    either = int((a | b).sum())
+    return float((a & b).sum()) / either if either else 1.0
 
 
 def email_truth(log: EventLog) -> dict[int, tuple[int, bool]]:
@@ -75,13 +86,16 @@ def _ticket_outcomes(log: EventLog) -> dict[str, Any]:
     abandoned = log.of_kind("abandoned")
     missed = len(log.of_kind("missed_deadline"))
     good_replies = int((replies[:, EventField.A] == 1.0).sum())
-    met = int((resolved[:, EventField.A] == 1.0).sum()) + good_replies
+    wrongly_answered = replies[replies[:, EventField.A] == 0.0, EventField.EMAIL]
+    on_time = resolved[resolved[:, EventField.A] == 1.0, EventField.EMAIL]
+    late_service = int(np.isin(on_time, wrongly_answered).sum())
+    met = len(on_time) - late_service + good_replies
     opened = len(log.of_kind("triaged")) - good_replies + len(log.of_kind("reopened"))
     ratings = np.concatenate(
         [resolved[:, EventField.B], replies[:, EventField.B], abandoned[:, EventField.A]]
     )
     return {
-        "sla_compliance": _ratio(met, met + missed),
+        "sla_compliance": _ratio(met, met + missed + late_service),
         "overdue_control": 1.0 - missed / opened if opened else 1.0,
         "missed_deadlines": missed,
         "abandoned": len(abandoned),
@@ -106,6 +120,7 @@ def episode_metrics(log: EventLog) -> dict[str, Any]:
     table = triage_table(log)
     n = len(table["email"])
     flagged = table["classification"] == FLAG_FOR_REVIEW
+    review_case = table["truth"] == FLAG_FOR_REVIEW
     hits, keyword_emails = keyword_hits(table)
     alerted, surges = surge_counts(log)
     return {
@@ -116,8 +131,8 @@ def episode_metrics(log: EventLog) -> dict[str, Any]:
         "keyword_emails": keyword_emails,
         "keyword_recall": _ratio(hits, keyword_emails),
         "review_flag_rate": _ratio(float(flagged.sum()), n),
-        "review_abuse_rate": float((flagged & (table["truth"] != FLAG_FOR_REVIEW)).sum())
-        / max(1, int(flagged.sum())),
+        "review_abuse_rate": float((flagged & ~review_case).sum()) / max(1, int(flagged.sum())),
+        "review_discipline": _jaccard(flagged, review_case),
         **_ticket_outcomes(log),
         "gm_alerts": len(log.of_kind("gm_alerted")),
         "surge_events": surges,

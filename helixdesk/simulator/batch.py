@@ -21,7 +21,7 @@ from helixdesk.simulator.dynamics.engine import (
 )
 from helixdesk.simulator.dynamics.state import allocate_state, build_model
 from helixdesk.simulator.generator.tape import Tape, allocate_tapes, draw_tapes, draw_tapes_parallel
-from helixdesk.simulator.generator.uniforms import block_size, tape_params
+from helixdesk.simulator.generator.uniforms import arrival_profile, block_size, tape_params
 from helixdesk.simulator.jit import BoundKernel, FasterKernel, check_threads
 from helixdesk.simulator.schema import Outputs, Server, Shift
 from helixdesk.spaces import action_nvec, layout_for
@@ -63,6 +63,7 @@ class BatchSimulator:
             applied=np.zeros((batch, len(nvec)), dtype=np.int64),
         )
         self._tape_params = tape_params(config)
+        self._profile = arrival_profile(config)
         self._parallel_from = self.PARALLEL_FROM if check_threads(threads) != 1 else batch + 1
         self._step: BoundKernel | FasterKernel = BoundKernel(step_batch)
         if batch >= self._parallel_from:
@@ -88,7 +89,7 @@ class BatchSimulator:
         for block, rng in zip(blocks, rngs, strict=True):
             rng.random(out=block)
         parallel = len(indices) >= self._parallel_from
-        self._draw[parallel](self._tape_params, indices, blocks, self.tapes)
+        self._draw[parallel](self._tape_params, self._profile, indices, blocks, self.tapes)
         self._start[parallel](self.state, self.tapes, self.model, indices, self.out)
 
     def tape(self, b: int) -> Tape:

@@ -192,6 +192,7 @@ class Param(IntEnum):
     GM_MEMORY = 19
     DRAIN_AT_END = 20
     KB_INITIAL = 21
+    UNACKNOWLEDGED_SURGE_CSAT = 22
 
 
 Column = TypeVar("Column", bound=IntEnum)

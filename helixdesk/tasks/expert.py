@@ -5,8 +5,9 @@ Score: the geometric mean of three parts, so one near-zero part tanks the whole 
 * ``keyword_score`` — keyword emails handled as complaint + critical (the scenario guarantees
   at least fifteen keyword emails);
 * ``classification_accuracy`` — applied classification equals the true type;
-* ``review_discipline`` — 1 − review abuse rate, the share of review flags that went to
-  emails which were not review cases (1.0 when nothing was flagged).
+* ``review_discipline`` — the seed's review abuse rate made two-sided: review cases flagged /
+  emails flagged or truly review cases (1.0 when there were neither). Flags on ordinary
+  emails and review cases left unflagged both lower it, so never flagging scores 0.
 
 Scenario: an adversarial inbox. 30 % of emails are review cases, every complaint carries an
 escalation keyword (at least 15 of them), and every other email is an ambiguous query whose
@@ -32,7 +33,7 @@ def score_parts(log: EventLog) -> dict[str, float]:
     return {
         "keyword_score": hits / keyword_emails if keyword_emails else 0.0,
         "classification_accuracy": metrics["classification_accuracy"] or 0.0,
-        "review_discipline": 1.0 - metrics["review_abuse_rate"],
+        "review_discipline": metrics["review_discipline"],
     }
 
 
@@ -49,7 +50,7 @@ TASK = Task(
         "accuracy and (1 - review abuse rate): one weakness tanks the whole score."
     ),
     scenario={
-        "env": {"drain_at_end": True},
+        "employee_sim": {"reviewer_resolve_rate": 6.0},
         "email_gen": {
             "min_keyword_emails": 15,
             "complaint_rate": 0.0,

@@ -145,6 +145,9 @@ def _csat(ep, model, slot: int, server: int, now: float) -> float:
         score -= 1.0
     if ep.tickets[slot, Ticket.BAD_REPLY] == 1.0:
         score -= 1.0
+    surge = int(ep.emails[email, Email.SURGE]) - 1
+    if surge >= 0 and ep.alerted[surge] == 0.0:  # an incident the company has not owned up to
+        score -= model.params[Param.UNACKNOWLEDGED_SURGE_CSAT]
     return float(min(5.0, max(1.0, np.floor(score + 0.5))))
 
 

@@ -18,6 +18,7 @@ from helixdesk.rewards import (
     CSAT_HIGH,
     KEYWORD_FLAG_MISSED,
     MISCLASSIFICATION,
+    RESOLVE_ON_TIME,
     TREND_PREVENTED,
     UNNECESSARY_ESCALATION,
 )
@@ -91,13 +92,13 @@ def _episode(state, tapes, b):
 @step_kernel
 def _load_std_drops(ep, n_employees: int, chosen: int) -> bool:
     """Does adding one ticket to ``chosen`` lower the std of employee queue lengths?"""
-    mean = 0.0
+    total = 0.0
     for e in range(n_employees):
-        mean += ep.servers[e, Server.QLEN]
-    mean /= n_employees
+        total += ep.servers[e, Server.QLEN]
     load = ep.servers[chosen, Server.QLEN]
-    # n * (new variance - old variance) = 2 (load - mean) + 1 - 1/n.
-    return 2.0 * (load - mean) + 1.0 - 1.0 / n_employees < 0.0
+    # n² (new variance - old variance) = 2 (n load - total) + n - 1: whole numbers, so the
+    # test is exact (a mean would round, and a tie could count either way).
+    return 2.0 * (n_employees * load - total) + n_employees - 1.0 < 0.0
 
 
 @step_kernel
@@ -139,6 +140,7 @@ def _auto_reply(ep, email: int, now: float) -> bool:
     )
     if success:
         knowledge_base.touch(ep, category, topic, now)
+        ep.counts[RESOLVE_ON_TIME] += 1.0  # answered at once: well inside any SLA
         csat = min(5.0, max(1.0, np.floor(AUTO_REPLY_CSAT + noise + 0.5)))
         if csat >= 4.0:
             ep.counts[CSAT_HIGH] += 1.0
@@ -353,9 +355,13 @@ def _step_episode(ep, model, action, out, b: int) -> None:
     ep.scalars[Scalar.EMAIL] = email
     if email < int(model.params[Param.N_EMAILS]):
         _arrive(ep, model, email)
+        raw, reward = _reward(ep, model)
     else:
+        advance(ep, model, ep.shift[Shift.END_TIME])
+        shift_raw, reward = _reward(ep, model)
         advance(ep, model, _shift_end(ep, model))
-    raw, reward = _reward(ep, model)
+        raw, _ = _reward(ep, model)
+        reward += raw - shift_raw  # the settlement after the shift, unclipped
     ep.scalars[Scalar.CUM_REWARD] += reward
     out.raw_rewards[b], out.rewards[b] = raw, reward
     encode(ep, model, out.obs[b])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helixdesk.config import DAYS_PER_WEEK, HOURS_PER_DAY
 from helixdesk.simulator.dynamics.trend_watchdog import growth
 from helixdesk.simulator.jit import inlined_step_kernel, step_kernel
 from helixdesk.simulator.schema import Email, Held, Param, Scalar, Server, Shift
@@ -86,8 +87,8 @@ def encode(ep, model, out: np.ndarray) -> None:
     for c in range(ep.trend.shape[0]):
         out[r + c] = growth(ep, model, c)
     clock = ep.shift[Shift.START_HOUR] + ep.scalars[Scalar.TIME]
-    out[model.offsets[TIME]] = (clock % 24.0) / 24.0
-    out[model.offsets[TIME] + 1] = np.floor((clock / 24.0) % 7.0) / 7.0
+    out[model.offsets[TIME]] = (clock % HOURS_PER_DAY) / HOURS_PER_DAY
+    out[model.offsets[TIME] + 1] = np.floor((clock / HOURS_PER_DAY) % DAYS_PER_WEEK) / DAYS_PER_WEEK
     g = model.offsets[PROGRESS]
     out[g] = (n_emails - email) / n_emails
     out[g + 1] = min(1.0, max(-1.0, ep.scalars[Scalar.CUM_REWARD] / max(1.0, email)))

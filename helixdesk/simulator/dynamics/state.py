@@ -53,6 +53,7 @@ def kernel_params(config: HelixConfig) -> np.ndarray:
         Param.GM_MEMORY: config.trend_watchdog.gm_memory_hours,
         Param.DRAIN_AT_END: float(env.drain_at_end),
         Param.KB_INITIAL: config.knowledge_base.initial_entries_per_category,
+        Param.UNACKNOWLEDGED_SURGE_CSAT: config.trend_watchdog.unacknowledged_surge_csat,
     }
     return pack(values, Param)
 

@@ -184,13 +184,18 @@ def _dispositions(
 
 @tape_builder
 def draw_emails(
-    uniforms: np.ndarray, surges: np.ndarray, params: np.ndarray, emails: np.ndarray
+    uniforms: np.ndarray,
+    surges: np.ndarray,
+    start: float,
+    params: np.ndarray,
+    profile: np.ndarray,
+    emails: np.ndarray,
 ) -> float:
-    """Fill the ``(episode_emails, len(Email))`` email table; return the shift's end time."""
+    """Fill the ``(episode_emails, len(Email))`` email table of a shift starting at hour of
+    the week ``start``; return the shift's end time."""
     n = int(params[TapeParam.N_EMAILS])
-    times = arrival_times(
-        uniforms[:, Uniform.GAP], surges, params[TapeParam.RATE], surge_extra_rate(params)
-    )
+    rate, extra = params[TapeParam.RATE], surge_extra_rate(params)
+    times = arrival_times(uniforms[:, Uniform.GAP], surges, start, profile, rate, extra)
     tier_cdf = params[TapeParam.TIER_CDF_FREE : TapeParam.TIER_CDF_ENTERPRISE + 1]
     topic_cdf = np.cumsum(1.0 / np.arange(1.0, params[TapeParam.TOPICS] + 1.0))
     scratch = np.empty(int(params[TapeParam.N_CATEGORIES]))

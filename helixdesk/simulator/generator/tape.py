@@ -45,35 +45,37 @@ def build_tape(
     uniforms: np.ndarray,
     g: np.ndarray,
     params: np.ndarray,
+    profile: np.ndarray,
     emails: np.ndarray,
     surges: np.ndarray,
     shift: np.ndarray,
 ) -> None:
     """Write one episode's surges, emails and shift from its uniforms (``params``: the
-    :class:`TapeParam` vector)."""
+    :class:`TapeParam` vector; ``profile``: the arrival rate's multiplier by hour of week)."""
     draw_surges(g, params, surges)
-    shift[Shift.END_TIME] = draw_emails(uniforms, surges, params, emails)
-    shift[Shift.START_HOUR] = start_hour(g[EpisodeUniform.START])
+    start = start_hour(g[EpisodeUniform.START], params)
+    shift[Shift.START_HOUR] = start
+    shift[Shift.END_TIME] = draw_emails(uniforms, surges, start, params, profile, emails)
 
 
 @tape_builder
-def _draw_one(block: np.ndarray, params: np.ndarray, tapes, b: int) -> None:
+def _draw_one(block: np.ndarray, params: np.ndarray, profile: np.ndarray, tapes, b: int) -> None:
     n_rows = int(params[TapeParam.N_EMAILS]) + 1
     uniforms = block[: n_rows * UNIFORMS_PER_EMAIL].reshape((n_rows, UNIFORMS_PER_EMAIL))
     g = block[n_rows * UNIFORMS_PER_EMAIL :]
-    build_tape(uniforms, g, params, tapes.emails[b], tapes.surges[b], tapes.shift[b])
+    build_tape(uniforms, g, params, profile, tapes.emails[b], tapes.surges[b], tapes.shift[b])
 
 
 @tape_builder
-def draw_tapes(params, indices, blocks, tapes) -> None:
+def draw_tapes(params, profile, indices, blocks, tapes) -> None:
     """Draw the tape of every episode ``indices[j]`` of a batch from its block of uniforms
     ``blocks[j]`` into the batch's ``tapes``."""
     for j in range(indices.shape[0]):
-        _draw_one(blocks[j], params, tapes, indices[j])
+        _draw_one(blocks[j], params, profile, tapes, indices[j])
 
 
 @parallel_tape_builder
-def draw_tapes_parallel(params, indices, blocks, tapes) -> None:
+def draw_tapes_parallel(params, profile, indices, blocks, tapes) -> None:
     """:func:`draw_tapes` spread over the CPU cores."""
     for j in prange(indices.shape[0]):
-        _draw_one(blocks[j], params, tapes, indices[j])
+        _draw_one(blocks[j], params, profile, tapes, indices[j])

@@ -12,7 +12,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from helixdesk.config import HelixConfig
+from helixdesk.config import DAYS_PER_WEEK, WORKDAYS, HelixConfig
 from helixdesk.simulator.schema import MAX_SURGES, pack
 
 
@@ -80,6 +80,10 @@ class TapeParam(IntEnum):
     MIN_KEYWORD = 17
     REOPEN_LOW = 18
     REOPEN_HIGH = 19
+    FIRST_DAY = 20  # the window an episode starts in: days of the week (Monday = 0) ...
+    END_DAY = 21
+    FIRST_HOUR = 22  # ... and hours of the day
+    END_HOUR = 23
 
 
 def tape_params(config: HelixConfig) -> np.ndarray:
@@ -107,8 +111,20 @@ def tape_params(config: HelixConfig) -> np.ndarray:
         TapeParam.MIN_KEYWORD: gen.min_keyword_emails,
         TapeParam.REOPEN_LOW: config.employee_sim.reopen_delay_hours[0],
         TapeParam.REOPEN_HIGH: config.employee_sim.reopen_delay_hours[1],
+        TapeParam.FIRST_DAY: env.start_days[0],
+        TapeParam.END_DAY: env.start_days[1],
+        TapeParam.FIRST_HOUR: env.start_hours[0],
+        TapeParam.END_HOUR: env.start_hours[1],
     }
     return pack(values, TapeParam)
+
+
+def arrival_profile(config: HelixConfig) -> np.ndarray:
+    """The arrival rate's multiplier for each hour of the week (Monday 00:00 first)."""
+    env = config.env
+    day = np.array(env.arrival_profile)
+    weekend = day * env.weekend_arrivals
+    return np.concatenate([day] * WORKDAYS + [weekend] * (DAYS_PER_WEEK - WORKDAYS))
 
 
 def block_size(n_emails: int) -> int:
