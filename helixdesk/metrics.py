@@ -34,7 +34,6 @@ from helixdesk.simulator.schema import EventField
 from helixdesk.spaces import COMPLAINT, CRITICAL, FLAG_FOR_REVIEW
 
 
-
 def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
