@@ -23,6 +23,15 @@ from helixdesk.spaces import (
     observation_space,
 )
 
+# The keys of ``info`` (the Information table below), for this env and the vector env alike.
+REWARD_RAW = "reward_raw"
+ACTION_MASK = "action_mask"
+APPLIED_ACTION = "applied_action"
+EMAIL_INDEX = "email_index"
+SIM_HOURS = "sim_hours"
+# Every key, in the order a step's ``info`` holds them.
+INFO_KEYS = (*COMPONENT_INFO_KEYS, REWARD_RAW, ACTION_MASK, APPLIED_ACTION, EMAIL_INDEX, SIM_HOURS)
+
 
 class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     """Triage a company's customer-support inbox, one email per step.
@@ -209,7 +218,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         out = self._out
         info = component_info(self._sim.state.counts[0], self._sim.model.values)
         self._complete_info(info, out.raw_rewards[0], out.applied[0].copy())
-        self._done = bool(info["email_index"] >= self._n_emails)
+        self._done = bool(info[EMAIL_INDEX] >= self._n_emails)
         return out.obs[0].copy(), float(out.rewards[0]), False, self._done, info
 
     def render(self) -> str | np.ndarray | None:
@@ -301,8 +310,8 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         """Add the keys other than the components to ``info`` (item by item: this is the
         per-step path)."""
         scalars = self._sim.state.scalars[0]
-        info["reward_raw"] = raw
-        info["action_mask"] = self._out.masks[0].copy()
-        info["applied_action"] = applied
-        info["email_index"] = np.int64(scalars.item(SC_EMAIL))  # item(): 2x faster here
-        info["sim_hours"] = scalars[SC_TIME]
+        info[REWARD_RAW] = raw
+        info[ACTION_MASK] = self._out.masks[0].copy()
+        info[APPLIED_ACTION] = applied
+        info[EMAIL_INDEX] = np.int64(scalars.item(SC_EMAIL))  # item(): 2x faster here
+        info[SIM_HOURS] = scalars[SC_TIME]

@@ -35,12 +35,13 @@ from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
 from helixdesk.config import HelixConfig
+from helixdesk.env import REWARD_RAW
 from helixdesk.rewards import COMPONENT_INFO_KEYS
 from helixdesk.spaces import CATEGORY_CODE_SLOTS, CATEGORY_CODES, ObservationLayout
 from helixdesk.vector import HelixDeskVectorEnv
 
 # What each sub-env's info carries over from the vector env's (SB3 wants a dict per sub-env).
-REPORTED_INFO_KEYS = ("reward_raw", *COMPONENT_INFO_KEYS)
+REPORTED_INFO_KEYS = (REWARD_RAW, *COMPONENT_INFO_KEYS)
 
 
 class _HelixDeskVecEnvBase(VecEnv):
