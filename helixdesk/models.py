@@ -31,6 +31,7 @@ from helixdesk.spaces import (
     SECONDARY_ACTIONS,
     TIERS,
     ObservationLayout,
+    choice_counts,
 )
 
 Classification = Literal["query", "complaint", "flag_for_review"]
@@ -155,7 +156,7 @@ class HelixAction(_Frozen):
             raise ValueError(
                 f"action must be 4 integers {ACTION_DIMS}, got {values.dtype} {values.shape}"
             )
-        nvec = (len(CLASSIFICATIONS), len(PRIORITIES), n_employees + 1, len(SECONDARY_ACTIONS))
+        nvec = choice_counts(n_employees)
         for dim, (code, size) in enumerate(zip(values.tolist(), nvec, strict=True)):
             if not 0 <= code < size:
                 raise ValueError(

@@ -8,7 +8,7 @@ the team block holds two floats per employee and the trend block one per categor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import combinations
 
 import numpy as np
@@ -113,15 +113,27 @@ ASSIGNMENT_MASK_START = len(CLASSIFICATIONS) + len(PRIORITIES)
 N_SECONDARY = len(SECONDARY_ACTIONS)
 
 
+def choice_counts(n_employees: int) -> tuple[int, ...]:
+    """How many choices each action dimension has (``ACTION_DIMS`` order): the ``nvec``."""
+    return (len(CLASSIFICATIONS), len(PRIORITIES), n_employees + 1, len(SECONDARY_ACTIONS))
+
+
 def mask_offsets(n_employees: int) -> dict[str, int]:
-    """Where each action dimension's choices start in the flat action mask."""
-    sizes = (len(CLASSIFICATIONS), len(PRIORITIES), n_employees + 1, len(SECONDARY_ACTIONS))
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()
+    """Where each action dimension's choices start in the flat action mask: choice ``i`` of
+    dimension ``dim`` is at ``mask_offsets(n)[dim] + i``."""
+    starts = np.concatenate([[0], np.cumsum(choice_counts(n_employees))[:-1]]).tolist()
     return dict(zip(ACTION_DIMS, starts, strict=True))
 
 
 def layout_for(config: HelixConfig) -> ObservationLayout:
-    return ObservationLayout(config.env.n_employees, config.email_gen.categories)
+    """The layout of ``config``'s observations (one per team size and category list, so its
+    names and index are worked out once)."""
+    return _layout(config.env.n_employees, config.email_gen.categories)
+
+
+@cache
+def _layout(n_employees: int, categories: tuple[str, ...]) -> ObservationLayout:
+    return ObservationLayout(n_employees, categories)
 
 
 def observation_space(config: HelixConfig) -> spaces.Box:
@@ -130,24 +142,25 @@ def observation_space(config: HelixConfig) -> spaces.Box:
 
 
 def action_nvec(config: HelixConfig) -> np.ndarray:
-    return np.array(
-        [len(CLASSIFICATIONS), len(PRIORITIES), config.env.n_employees + 1, len(SECONDARY_ACTIONS)],
-        dtype=np.int64,
-    )
+    return np.array(choice_counts(config.env.n_employees), dtype=np.int64)
 
 
 def action_space(config: HelixConfig) -> spaces.MultiDiscrete:
     return spaces.MultiDiscrete(action_nvec(config))
 
 
-def action_dim_names(config: HelixConfig) -> tuple[tuple[str, ...], ...]:
-    """The choice names of each action dimension, in order."""
-    return (
-        CLASSIFICATIONS,
-        PRIORITIES,
-        assignment_names(config.env.n_employees),
-        SECONDARY_ACTIONS,
-    )
+def action_choices(config: HelixConfig) -> dict[str, tuple[str, ...]]:
+    """Each action dimension's choice names in code order, by dimension (``ACTION_DIMS``
+    order)."""
+    n_employees = config.env.n_employees
+    names = (CLASSIFICATIONS, PRIORITIES, assignment_names(n_employees), SECONDARY_ACTIONS)
+    return dict(zip(ACTION_DIMS, names, strict=True))
+
+
+def action_names(codes: np.ndarray, config: HelixConfig) -> dict[str, str]:
+    """The choice name of each code of a valid action (``int64[4]``), by dimension."""
+    choices = action_choices(config).items()
+    return {dim: names[int(code)] for (dim, names), code in zip(choices, codes, strict=True)}
 
 
 def check_actions(actions: np.ndarray, nvec: np.ndarray, config: HelixConfig) -> np.ndarray:
@@ -167,7 +180,7 @@ def check_actions(actions: np.ndarray, nvec: np.ndarray, config: HelixConfig) ->
     if bad.any():
         where = np.argwhere(bad)[0]
         dim = int(where[-1])
-        names = action_dim_names(config)[dim]
+        names = action_choices(config)[ACTION_DIMS[dim]]
         raise ValueError(
             f"action[{dim}] ({ACTION_DIMS[dim]}) must be in 0..{nvec[dim] - 1} "
             f"({', '.join(names)}), got {values[tuple(where)]}"

@@ -65,7 +65,7 @@ from helixdesk.server.errors import document_errors, error_response, http_errors
 from helixdesk.server.guards import Guards, max_body_bytes, validation_error_reply
 from helixdesk.server.readiness import add_readiness
 from helixdesk.server.sessions import SessionLimits, SessionStore
-from helixdesk.spaces import ACTION_DIMS, action_dim_names
+from helixdesk.spaces import action_choices
 from helixdesk.tasks import TASKS, scenario_config
 from helixdesk.warmup import warm_up
 from helixdesk.wire import Grade, HelixDeskAction, HelixDeskObservation, HelixDeskState
@@ -130,14 +130,13 @@ def _tasks() -> TasksResponse:
     infos = []
     for task in TASKS.values():
         config = scenario_config(task.id)
-        names = action_dim_names(config)
         infos.append(
             TaskInfo(
                 id=task.id,
                 difficulty=task.difficulty,
                 description=task.description,
                 emails=config.env.episode_emails,
-                choices={dim: list(n) for dim, n in zip(ACTION_DIMS, names, strict=True)},
+                choices={dim: list(names) for dim, names in action_choices(config).items()},
             )
         )
     return TasksResponse(tasks=infos, action_schema=HelixDeskAction.model_json_schema())
