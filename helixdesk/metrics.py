@@ -31,9 +31,7 @@ import numpy as np
 
 from helixdesk.simulator.events import EventLog
 from helixdesk.simulator.state import EV_A, EV_B, EV_C, EV_EMAIL
-from helixdesk.spaces import COMPLAINT, CRITICAL, FLAG_FOR_REVIEW
-
-TRUE_REVIEW = FLAG_FOR_REVIEW  # true class codes equal the classification codes they deserve
+from helixdesk.spaces import COMPLAINT, CRITICAL, FLAG_FOR_REVIEW, TRUE_REVIEW
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:

@@ -25,6 +25,9 @@ TIERS = ("free", "pro", "enterprise")
 QUERY, COMPLAINT, FLAG_FOR_REVIEW = 0, 1, 2
 CRITICAL, HIGH, MEDIUM, NORMAL = 0, 1, 2, 3
 AUTO_REPLY, ALERT_GM, NO_SECONDARY = 0, 1, 2
+# An email's true type (ground truth on the tape and in the event log): the code of the
+# classification it deserves.
+TRUE_QUERY, TRUE_COMPLAINT, TRUE_REVIEW = QUERY, COMPLAINT, FLAG_FOR_REVIEW
 
 CATEGORY_CODE_SLOTS = 5
 
