@@ -91,7 +91,8 @@ def test_endpoints__openapi_documents_the_stateful_routes(http: TestClient) -> N
     body = paths["/step"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert set(schemas[body["$ref"].split("/")[-1]]["properties"]) == {"session_id", "action"}
     assert paths["/reset"]["post"]["tags"] == ["Episodes"]
-    assert {"/grader", "/tasks", "/state", "/health", "/schema", "/metadata"} <= set(paths)
+    documented = {"/grader", "/tasks", "/layout", "/state", "/health", "/schema", "/metadata"}
+    assert documented <= set(paths)
 
 
 # -- manifest ------------------------------------------------------------------------------
