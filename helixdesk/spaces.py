@@ -7,9 +7,10 @@ the team block holds two floats per employee and the trend block one per categor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
-from itertools import combinations
+from itertools import chain, combinations
 
 import numpy as np
 from gymnasium import spaces
@@ -55,6 +56,15 @@ CATEGORY_CODES = np.array(_overflow_codes(), dtype=np.float32)
 assert len(CATEGORY_CODES) == MAX_CATEGORIES
 
 
+def blocks(sizes: Mapping[str, int]) -> dict[str, slice]:
+    """Consecutive slices of the given sizes, by name, the first starting at 0."""
+    out, start = {}, 0
+    for name, size in sizes.items():
+        out[name] = slice(start, start + size)
+        start += size
+    return out
+
+
 @dataclass(frozen=True)
 class ObservationLayout:
     """Named slices of the observation vector for a given team size and category list."""
@@ -63,46 +73,43 @@ class ObservationLayout:
     categories: tuple[str, ...]
 
     @cached_property
-    def groups(self) -> dict[str, slice]:
-        sizes = {
-            "current_email": 5 + CATEGORY_CODE_SLOTS,
-            "queue_state": 5,
-            "team_state": 2 * self.n_employees,
-            "sla_state": 4,
-            "trend_state": len(self.categories),
-            "time_state": 2,
-            "episode_progress": 3,
+    def group_features(self) -> dict[str, tuple[str, ...]]:
+        """Each group's feature names, the groups in the vector's order."""
+        employees = range(self.n_employees)
+        return {
+            "current_email": (
+                "sentiment",
+                "keyword_flag",
+                *(f"tier_{t}" for t in TIERS),
+                *(f"category_code_{i}" for i in range(CATEGORY_CODE_SLOTS)),
+            ),
+            "queue_state": (*(f"queue_{p}" for p in PRIORITIES), "pending_review"),
+            "team_state": tuple(
+                f"employee_{i}_{stat}" for i in employees for stat in ("load", "avg_resolve")
+            ),
+            "sla_state": ("overdue", "near_deadline", "sla_pressure", "critical_overdue"),
+            "trend_state": tuple(f"trend_{c}" for c in self.categories),
+            "time_state": ("hour_of_day", "day_of_week"),
+            "episode_progress": ("steps_remaining", "episode_reward", "agent_confidence"),
         }
-        out, start = {}, 0
-        for name, size in sizes.items():
-            out[name] = slice(start, start + size)
-            start += size
-        return out
+
+    @cached_property
+    def groups(self) -> dict[str, slice]:
+        """Each group's slice of the vector."""
+        return blocks({group: len(names) for group, names in self.group_features.items()})
 
     @cached_property
     def size(self) -> int:
-        return self.groups["episode_progress"].stop
+        return len(self.feature_names)
 
     @cached_property
     def feature_names(self) -> tuple[str, ...]:
-        names = ["sentiment", "keyword_flag", *(f"tier_{t}" for t in TIERS)]
-        names += [f"category_code_{i}" for i in range(CATEGORY_CODE_SLOTS)]
-        names += [f"queue_{p}" for p in PRIORITIES] + ["pending_review"]
-        for i in range(self.n_employees):
-            names += [f"employee_{i}_load", f"employee_{i}_avg_resolve"]
-        names += ["overdue", "near_deadline", "sla_pressure", "critical_overdue"]
-        names += [f"trend_{c}" for c in self.categories]
-        names += ["hour_of_day", "day_of_week"]
-        names += ["steps_remaining", "episode_reward", "agent_confidence"]
-        return tuple(names)
+        return tuple(chain.from_iterable(self.group_features.values()))
 
     @cached_property
     def index(self) -> dict[str, int]:
         """Each feature's position in the vector, by its name in :attr:`feature_names`."""
         return {name: i for i, name in enumerate(self.feature_names)}
-
-    def offset(self, group: str) -> int:
-        return self.groups[group].start
 
     def decode(self, obs: np.ndarray) -> dict[str, np.float32]:
         """The observation's features by name (:attr:`feature_names`), as the vector holds
@@ -124,8 +131,8 @@ def choice_counts(n_employees: int) -> tuple[int, ...]:
 def mask_offsets(n_employees: int) -> dict[str, int]:
     """Where each action dimension's choices start in the flat action mask: choice ``i`` of
     dimension ``dim`` is at ``mask_offsets(n)[dim] + i``."""
-    starts = np.concatenate([[0], np.cumsum(choice_counts(n_employees))[:-1]]).tolist()
-    return dict(zip(ACTION_DIMS, starts, strict=True))
+    sizes = dict(zip(ACTION_DIMS, choice_counts(n_employees), strict=True))
+    return {dim: block.start for dim, block in blocks(sizes).items()}
 
 
 def layout_for(config: HelixConfig) -> ObservationLayout:
