@@ -23,7 +23,8 @@ from helixdesk.spaces import (
     observation_space,
 )
 
-# The keys of ``info`` (the Information table below), for this env and the vector env alike.
+# The keys of ``info`` (the Information section of HelixDeskEnv), for this env and the
+# vector env alike.
 REWARD_RAW = "reward_raw"
 ACTION_MASK = "action_mask"
 APPLIED_ACTION = "applied_action"
@@ -143,8 +144,9 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     | ``email_index``        | int64               | index of the email awaiting triage        |
     | ``sim_hours``          | float64             | simulated hours since the shift began     |
 
-    ``helixdesk.rewards.components_from_info(info)`` gathers the components into a dict.
-    Episode statistics are not reported: wrap the env in Gymnasium's
+    ``helixdesk.env.INFO_KEYS`` lists the keys in the order ``info`` holds them (the
+    components first); ``helixdesk.rewards.components_from_info(info)`` gathers the
+    components into a dict. Episode statistics are not reported: wrap the env in Gymnasium's
     ``RecordEpisodeStatistics`` (it owns ``info["episode"]``).
 
     ## Arguments
