@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 TREND_ALERT = 0.3  # watchdog growth above which a category is reported as trending
 REVIEW = "review"  # the review queue, beside the priorities in DeskReading.queue
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+HOURS_PER_WEEK = 24.0 * len(DAY_NAMES)
 MINUTES_PER_DAY = 24 * 60
 
 
@@ -87,9 +88,9 @@ def trending(trends: Mapping[str, float]) -> list[str]:
 def week_clock(hour_of_week: float) -> str:
     """Hours since Monday 00:00 as a day and a time to the nearest minute, e.g. ``Tue 14:05``
     (weeks repeat)."""
-    minutes = round(hour_of_week % 168.0 * 60)
+    minutes = round(hour_of_week % HOURS_PER_WEEK * 60)
     day, minute = divmod(minutes, MINUTES_PER_DAY)
-    return f"{DAY_NAMES[day % 7]} {minute // 60:02d}:{minute % 60:02d}"
+    return f"{DAY_NAMES[day % len(DAY_NAMES)]} {minute // 60:02d}:{minute % 60:02d}"
 
 
 class _View(BaseModel):
