@@ -62,6 +62,7 @@ from websockets.sync.client import connect as connect_blocking
 from helixdesk.openenv_api import serialize_observation
 from helixdesk.server.app import server_options
 from helixdesk.server.environment import HelixDeskEnvironment
+from helixdesk.spaces import CLASSIFICATIONS, PRIORITIES, SECONDARY_ACTIONS
 from helixdesk.wire import HelixDeskAction
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,9 +74,6 @@ CEILING_APP = ("ceiling_app:app", "--app-dir", str(ROOT / "bench" / "experiments
 SEEDS_PER_SESSION = 100_000
 START_TIMEOUT_S = 180.0  # a fresh install compiles the kernels before /ready
 REQUEST_TIMEOUT_S = 30.0
-CLASSIFICATIONS = ("query", "complaint", "flag_for_review")
-PRIORITIES = ("critical", "high", "medium", "normal")
-SECONDARIES = ("auto_reply_from_kb", "alert_gm", "none")
 
 Reply = dict[str, Any]
 
@@ -90,7 +88,7 @@ def action(step: int) -> dict[str, Any]:
         "classification": CLASSIFICATIONS[step % 3] if step % 2 else step % 3,
         "priority": PRIORITIES[(step // 3) % 4],
         "assignment": "no_assignment" if step % 7 == 6 else step % 5,
-        "secondary": SECONDARIES[(step // 2) % 3],
+        "secondary": SECONDARY_ACTIONS[(step // 2) % 3],
     }
 
 

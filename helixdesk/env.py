@@ -18,6 +18,16 @@ from helixdesk.simulator.generator.tape import Tape
 from helixdesk.simulator.schema import Scalar
 from helixdesk.spaces import action_space, check_actions, layout_for, observation_space
 
+# The keys of ``info`` (the Information section of HelixDeskEnv), for this env and the
+# vector env alike.
+REWARD_RAW = "reward_raw"
+ACTION_MASK = "action_mask"
+APPLIED_ACTION = "applied_action"
+EMAIL_INDEX = "email_index"
+SIM_HOURS = "sim_hours"
+# Every key, in the order a step's ``info`` holds them.
+INFO_KEYS = (*COMPONENT_INFO_KEYS, REWARD_RAW, ACTION_MASK, APPLIED_ACTION, EMAIL_INDEX, SIM_HOURS)
+
 
 class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     """Triage a company's customer-support inbox, one email per step.
@@ -129,8 +139,9 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     | ``email_index``        | int64               | index of the email awaiting triage        |
     | ``sim_hours``          | float64             | simulated hours since the shift began     |
 
-    ``helixdesk.rewards.components_from_info(info)`` gathers the components into a dict.
-    Episode statistics are not reported: wrap the env in Gymnasium's
+    ``helixdesk.env.INFO_KEYS`` lists the keys in the order ``info`` holds them (the
+    components first); ``helixdesk.rewards.components_from_info(info)`` gathers the
+    components into a dict. Episode statistics are not reported: wrap the env in Gymnasium's
     ``RecordEpisodeStatistics`` (it owns ``info["episode"]``).
 
     ## Arguments
@@ -204,7 +215,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         out = self._out
         info = component_info(self._sim.state.counts[0], self._sim.model.values)
         self._complete_info(info, out.raw_rewards[0], out.applied[0].copy())
-        self._done = bool(info["email_index"] >= self._n_emails)
+        self._done = bool(info[EMAIL_INDEX] >= self._n_emails)
         return out.obs[0].copy(), float(out.rewards[0]), False, self._done, info
 
     def render(self) -> str | np.ndarray | None:
@@ -296,8 +307,8 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         """Add the keys other than the components to ``info`` (item by item: this is the
         per-step path)."""
         scalars = self._sim.state.scalars[0]
-        info["reward_raw"] = raw
-        info["action_mask"] = self._out.masks[0].copy()
-        info["applied_action"] = applied
-        info["email_index"] = np.int64(scalars.item(Scalar.EMAIL))  # item(): 2x faster here
-        info["sim_hours"] = scalars[Scalar.TIME]
+        info[REWARD_RAW] = raw
+        info[ACTION_MASK] = self._out.masks[0].copy()
+        info[APPLIED_ACTION] = applied
+        info[EMAIL_INDEX] = np.int64(scalars.item(Scalar.EMAIL))  # item(): 2x faster here
+        info[SIM_HOURS] = scalars[Scalar.TIME]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from helixdesk.agents import BaseAgent, LLMAgent, RandomAgent, RuleAgent
-from helixdesk.env import HelixDeskEnv
+from helixdesk.env import REWARD_RAW, HelixDeskEnv
 from helixdesk.metrics import episode_metrics
 from helixdesk.simulator.dynamics.events import EventLog
 
@@ -91,7 +91,7 @@ def run_episode(
         obs, reward, terminated, truncated, info = env.step(action)
         total += reward
         steps += 1
-        clipped += abs(info["reward_raw"]) > clip
+        clipped += abs(info[REWARD_RAW]) > clip
         done = terminated or truncated
         if on_step is not None:
             on_step(StepRecord(episode, steps, np.asarray(action), reward, info, total))

@@ -20,7 +20,8 @@ from typing import Any, Literal, TypeGuard, get_args
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from helixdesk.rewards import COMPONENT_INFO_KEYS, COMPONENTS
+from helixdesk.env import REWARD_RAW
+from helixdesk.rewards import COMPONENTS, components_from_info
 from helixdesk.spaces import (
     ACTION_DIMS,
     CATEGORY_CODE_SLOTS,
@@ -30,6 +31,7 @@ from helixdesk.spaces import (
     SECONDARY_ACTIONS,
     TIERS,
     ObservationLayout,
+    choice_counts,
 )
 
 Classification = Literal["query", "complaint", "flag_for_review"]
@@ -154,7 +156,7 @@ class HelixAction(_Frozen):
             raise ValueError(
                 f"action must be 4 integers {ACTION_DIMS}, got {values.dtype} {values.shape}"
             )
-        nvec = (len(CLASSIFICATIONS), len(PRIORITIES), n_employees + 1, len(SECONDARY_ACTIONS))
+        nvec = choice_counts(n_employees)
         for dim, (code, size) in enumerate(zip(values.tolist(), nvec, strict=True)):
             if not 0 <= code < size:
                 raise ValueError(
@@ -398,15 +400,5 @@ class HelixReward(_Frozen):
     def from_step(cls, reward: float, info: Mapping[str, Any]) -> HelixReward:
         """Build from ``step()``'s reward and its ``info`` dict."""
         return cls.model_validate(
-            {"total": reward, "raw": info["reward_raw"], "components": _components(info)}
+            {"total": reward, "raw": info[REWARD_RAW], "components": components_from_info(info)}
         )
-
-
-def _components(info: Mapping[str, Any]) -> dict[str, float]:
-    """The components a single env's ``info`` reports (``reward_<component>`` keys); the
-    model's validator names any that are missing."""
-    return {
-        name: float(info[key])
-        for name, key in zip(COMPONENTS, COMPONENT_INFO_KEYS, strict=True)
-        if key in info
-    }

@@ -2,9 +2,9 @@
 
 Both draw one episode of a :class:`~helixdesk.simulator.batch.BatchSimulator` (the single
 env's only one, or any sub-env of the vector env) from a :class:`Desk`: what the agent sees
-(the observation, decoded back into counts and shares), the email awaiting triage and the
-triage just applied. Frames are drawn with Pillow, imported with this module, which the envs
-import only when they render: a run that does not render never loads it.
+(the observation's desk, read by :func:`helixdesk.text_view.read_desk`), the email awaiting
+triage and the triage just applied. Frames are drawn with Pillow, imported with this module,
+which the envs import only when they render: a run that does not render never loads it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from helixdesk.simulator.schema import Email, Scalar, Shift
-from helixdesk.spaces import ACTION_DIMS, PRIORITIES, TIERS, action_dim_names, layout_for
-from helixdesk.text_view import TREND_ALERT, week_clock
+from helixdesk.spaces import ACTION_DIMS, TIERS, action_names
+from helixdesk.text_view import TREND_ALERT, DeskReading, read_desk, trending, week_clock
 
 if TYPE_CHECKING:
     from helixdesk.config import HelixConfig
@@ -42,48 +42,23 @@ class Desk:
     email: dict[str, str] | None  # the email awaiting triage, None after the last
     triage: dict[str, str] | None  # the action applied to the previous email, None at reset
     reward: float  # the previous step's reward
-    queue: dict[str, tuple[int, float]]  # by assigned priority, then "review": count, share of
-    # the capacity that bounds it
-    loads: list[tuple[int, int]]  # per employee: open tickets, capacity
-    sla: dict[str, float]  # overdue, near deadline, pressure (shares in [0, 1])
-    critical_overdue: bool
-    trends: dict[str, float]  # watchdog growth per category, in [-1, 1]
+    reading: DeskReading  # queue, team, SLA and trends, as the observation shows them
 
 
 def desk(sim: BatchSimulator, b: int) -> Desk:
     """The desk of episode ``b`` of ``sim`` after its last ``reset`` or ``step``."""
     config = sim.config
-    features = layout_for(config).decode(sim.out.obs[b])
     scalars = sim.state.scalars[b]
     index, total = int(scalars[Scalar.EMAIL]), config.env.episode_emails
-    cfg = config.env
-    team_capacity = cfg.n_employees * cfg.employee_capacity
-    shares = {p: float(features[f"queue_{p}"]) for p in PRIORITIES}
-    counts = {p: (round(share * team_capacity), share) for p, share in shares.items()}
-    review = float(features["pending_review"])
-    counts["review"] = (round(review * cfg.review_capacity), review)
+    applied = sim.out.applied[b]
     return Desk(
         email_index=index,
         emails_total=total,
         clock=week_clock(sim.tapes.shift[b, Shift.START_HOUR] + scalars[Scalar.TIME]),
         email=_email(sim.tapes.emails[b, index], config) if index < total else None,
-        triage=_triage(sim.out.applied[b], config),
+        triage=action_names(applied, config) if applied.min() >= 0 else None,  # -1s at reset
         reward=float(sim.out.rewards[b]),
-        queue=counts,
-        loads=[
-            (
-                round(float(features[f"employee_{e}_load"]) * cfg.employee_capacity),
-                cfg.employee_capacity,
-            )
-            for e in range(cfg.n_employees)
-        ],
-        sla={
-            "overdue": float(features["overdue"]),
-            "near deadline": float(features["near_deadline"]),
-            "pressure": float(features["sla_pressure"]),
-        },
-        critical_overdue=bool(features["critical_overdue"] > 0.5),
-        trends={c: float(features[f"trend_{c}"]) for c in config.email_gen.categories},
+        reading=read_desk(sim.out.obs[b], config),
     )
 
 
@@ -96,16 +71,6 @@ def _email(row: np.ndarray, config: HelixConfig) -> dict[str, str]:
         f"{row[Email.CONFIDENCE]:.2f}",
     )
     return dict(zip(EMAIL_FIELDS, values, strict=True))
-
-
-def _triage(applied: np.ndarray, config: HelixConfig) -> dict[str, str] | None:
-    if applied.min() < 0:
-        return None
-    names = action_dim_names(config)
-    return {
-        dim: choices[int(code)]
-        for dim, choices, code in zip(ACTION_DIMS, names, applied, strict=True)
-    }
 
 
 # -- text --------------------------------------------------------------------------------
@@ -127,14 +92,14 @@ def render_ansi(view: Desk) -> str:
             f"sentiment={email['sentiment']} keyword={email['keyword']} "
             f"confidence={email['confidence']}"
         )
-    counts = "  ".join(f"{name}={count}" for name, (count, _) in view.queue.items())
+    reading = view.reading
+    counts = "  ".join(f"{name}={count}" for name, count in reading.queue.items())
     lines.append(f"  queue: {counts}")
-    for e, (tickets, capacity) in enumerate(view.loads):
-        lines.append(f"  employee_{e}: [{_bar(tickets / capacity)}] {tickets:>2} tickets")
-    sla = view.sla
+    for e, tickets in enumerate(reading.loads):
+        lines.append(f"  employee_{e}: [{_bar(tickets / reading.capacity)}] {tickets:>2} tickets")
     lines.append(
-        f"  SLA: overdue {sla['overdue']:.0%}  near deadline {sla['near deadline']:.0%}  "
-        f"pressure {sla['pressure']:.2f}"
+        f"  SLA: overdue {reading.overdue:.0%}  near deadline {reading.near_deadline:.0%}  "
+        f"pressure {reading.sla_pressure:.2f}"
     )
     return "\n".join(lines) + "\n"
 
@@ -186,24 +151,31 @@ def render_rgb(view: Desk) -> np.ndarray:
 def _panels(view: Desk) -> list[_Panel]:
     email = view.email or dict.fromkeys(EMAIL_FIELDS, "-")
     triage = view.triage or dict.fromkeys(ACTION_DIMS, "-")
+    reading = view.reading
     queue = [
-        _Row(name, str(n), share, color=_level(share)) for name, (n, share) in view.queue.items()
+        _Row(name, str(n), share, color=_level(share))
+        for name, n in reading.queue.items()
+        for share in [reading.queue_shares[name]]
     ]
     team = [
-        _Row(f"employee_{e}", str(n), n / capacity, color=_level(n / capacity))
-        for e, (n, capacity) in enumerate(view.loads)
+        _Row(f"employee_{e}", str(n), n / reading.capacity, color=_level(n / reading.capacity))
+        for e, n in enumerate(reading.loads)
     ]
-    sla = [
-        _Row(name, f"{share:.0%}", share, color=_level(share)) for name, share in view.sla.items()
-    ]
-    overdue = view.critical_overdue
+    shares = {
+        "overdue": reading.overdue,
+        "near deadline": reading.near_deadline,
+        "pressure": reading.sla_pressure,
+    }
+    sla = [_Row(name, f"{share:.0%}", share, color=_level(share)) for name, share in shares.items()]
+    overdue = reading.critical_overdue
     sla.append(_Row("critical overdue", "yes" if overdue else "no", alarm=overdue))
+    alerts = trending(reading.trends)
     trends = [
         _Row(
             name, f"{growth:+.2f}", growth, signed=True, color=ALARM if alert else CALM, alarm=alert
         )
-        for name, growth in view.trends.items()
-        for alert in [growth > TREND_ALERT]
+        for name, growth in reading.trends.items()
+        for alert in [name in alerts]
     ]
     return [
         _Panel(12, 40, "EMAIL AWAITING TRIAGE", [_Row(k, v) for k, v in email.items()]),

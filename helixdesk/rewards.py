@@ -71,7 +71,13 @@ def component_info(counts: np.ndarray, values: np.ndarray) -> dict[str, np.float
 
 
 def components_from_info(info: Mapping[str, Any]) -> dict[str, float]:
-    """The named components (``COMPONENTS`` order) of a single env's ``info``."""
+    """The named components (``COMPONENTS`` order) of a single env's ``info``.
+
+    A step's ``info`` reports all twelve; a component whose key is absent is left out, for
+    the caller to name (as :class:`helixdesk.models.HelixReward` does).
+    """
     return {
-        name: float(info[key]) for name, key in zip(COMPONENTS, COMPONENT_INFO_KEYS, strict=True)
+        name: float(info[key])
+        for name, key in zip(COMPONENTS, COMPONENT_INFO_KEYS, strict=True)
+        if key in info
     }

@@ -35,12 +35,13 @@ from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
 from helixdesk.config import HelixConfig
+from helixdesk.env import REWARD_RAW
 from helixdesk.rewards import COMPONENT_INFO_KEYS
-from helixdesk.spaces import CATEGORY_CODE_SLOTS, CATEGORY_CODES, ObservationLayout
+from helixdesk.spaces import CATEGORY_CODE_SLOTS, CATEGORY_CODES, ObservationLayout, blocks
 from helixdesk.vector import HelixDeskVectorEnv
 
 # What each sub-env's info carries over from the vector env's (SB3 wants a dict per sub-env).
-REPORTED_INFO_KEYS = ("reward_raw", *COMPONENT_INFO_KEYS)
+REPORTED_INFO_KEYS = (REWARD_RAW, *COMPONENT_INFO_KEYS)
 
 
 class _HelixDeskVecEnvBase(VecEnv):
@@ -230,7 +231,9 @@ class DeskFeatures(BaseFeaturesExtractor):
 
     All three are functions of the observation alone, so a policy with these features sees
     nothing a plain MLP could not. Spotting a surge needs "the growth of *this* email's
-    category", a lookup that a small MLP learns slowly from rare rewards. Use it with
+    category", a lookup that a small MLP learns slowly from rare rewards. The output is the
+    observation followed by the three, at the slices ``blocks`` names (``observation``,
+    ``category``, ``growth``, ``specialist``). Use it with
     ``policy_kwargs={"features_extractor_class": DeskFeatures, "features_extractor_kwargs":
     {"n_employees": 5, "n_categories": 8}}``.
     """
@@ -245,7 +248,14 @@ class DeskFeatures(BaseFeaturesExtractor):
                 f"observation shape {observation_space.shape} does not fit {n_employees} "
                 f"employees and {n_categories} categories (expected ({layout.size},))"
             )
-        super().__init__(observation_space, layout.size + n_categories + 1 + n_employees)
+        sizes = {
+            "observation": layout.size,
+            "category": n_categories,
+            "growth": 1,
+            "specialist": n_employees,
+        }
+        super().__init__(observation_space, sum(sizes.values()))
+        self.blocks = blocks(sizes)
         code_start = layout.index["category_code_0"]
         self.code = slice(code_start, code_start + CATEGORY_CODE_SLOTS)
         self.trend = layout.groups["trend_state"]

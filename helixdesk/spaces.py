@@ -7,9 +7,10 @@ the team block holds two floats per employee and the trend block one per categor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
-from itertools import combinations
+from functools import cache, cached_property
+from itertools import chain, combinations
 
 import numpy as np
 from gymnasium import spaces
@@ -25,6 +26,8 @@ TIERS = ("free", "pro", "enterprise")
 QUERY, COMPLAINT, FLAG_FOR_REVIEW = 0, 1, 2
 CRITICAL, HIGH, MEDIUM, NORMAL = 0, 1, 2, 3
 AUTO_REPLY, ALERT_GM, NO_SECONDARY = 0, 1, 2
+# An email's true type (ground truth on the tape and in the event log) is the code of the
+# classification it deserves: QUERY, COMPLAINT, or FLAG_FOR_REVIEW for a review case.
 
 CATEGORY_CODE_SLOTS = 5
 
@@ -52,6 +55,15 @@ CATEGORY_CODES = np.array(_overflow_codes(), dtype=np.float32)
 assert len(CATEGORY_CODES) == MAX_CATEGORIES
 
 
+def blocks(sizes: Mapping[str, int]) -> dict[str, slice]:
+    """Consecutive slices of the given sizes, by name, the first starting at 0."""
+    out, start = {}, 0
+    for name, size in sizes.items():
+        out[name] = slice(start, start + size)
+        start += size
+    return out
+
+
 @dataclass(frozen=True)
 class ObservationLayout:
     """Named slices of the observation vector for a given team size and category list."""
@@ -60,46 +72,43 @@ class ObservationLayout:
     categories: tuple[str, ...]
 
     @cached_property
-    def groups(self) -> dict[str, slice]:
-        sizes = {
-            "current_email": 5 + CATEGORY_CODE_SLOTS,
-            "queue_state": 5,
-            "team_state": 2 * self.n_employees,
-            "sla_state": 4,
-            "trend_state": len(self.categories),
-            "time_state": 2,
-            "episode_progress": 3,
+    def group_features(self) -> dict[str, tuple[str, ...]]:
+        """Each group's feature names, the groups in the vector's order."""
+        employees = range(self.n_employees)
+        return {
+            "current_email": (
+                "sentiment",
+                "keyword_flag",
+                *(f"tier_{t}" for t in TIERS),
+                *(f"category_code_{i}" for i in range(CATEGORY_CODE_SLOTS)),
+            ),
+            "queue_state": (*(f"queue_{p}" for p in PRIORITIES), "pending_review"),
+            "team_state": tuple(
+                f"employee_{i}_{stat}" for i in employees for stat in ("load", "avg_resolve")
+            ),
+            "sla_state": ("overdue", "near_deadline", "sla_pressure", "critical_overdue"),
+            "trend_state": tuple(f"trend_{c}" for c in self.categories),
+            "time_state": ("hour_of_day", "day_of_week"),
+            "episode_progress": ("steps_remaining", "episode_reward", "agent_confidence"),
         }
-        out, start = {}, 0
-        for name, size in sizes.items():
-            out[name] = slice(start, start + size)
-            start += size
-        return out
+
+    @cached_property
+    def groups(self) -> dict[str, slice]:
+        """Each group's slice of the vector."""
+        return blocks({group: len(names) for group, names in self.group_features.items()})
 
     @cached_property
     def size(self) -> int:
-        return self.groups["episode_progress"].stop
+        return len(self.feature_names)
 
     @cached_property
     def feature_names(self) -> tuple[str, ...]:
-        names = ["sentiment", "keyword_flag", *(f"tier_{t}" for t in TIERS)]
-        names += [f"category_code_{i}" for i in range(CATEGORY_CODE_SLOTS)]
-        names += [f"queue_{p}" for p in PRIORITIES] + ["pending_review"]
-        for i in range(self.n_employees):
-            names += [f"employee_{i}_load", f"employee_{i}_avg_resolve"]
-        names += ["overdue", "near_deadline", "sla_pressure", "critical_overdue"]
-        names += [f"trend_{c}" for c in self.categories]
-        names += ["hour_of_day", "day_of_week"]
-        names += ["steps_remaining", "episode_reward", "agent_confidence"]
-        return tuple(names)
+        return tuple(chain.from_iterable(self.group_features.values()))
 
     @cached_property
     def index(self) -> dict[str, int]:
         """Each feature's position in the vector, by its name in :attr:`feature_names`."""
         return {name: i for i, name in enumerate(self.feature_names)}
-
-    def offset(self, group: str) -> int:
-        return self.groups[group].start
 
     def decode(self, obs: np.ndarray) -> dict[str, np.float32]:
         """The observation's features by name (:attr:`feature_names`), as the vector holds
@@ -113,15 +122,27 @@ ASSIGNMENT_MASK_START = len(CLASSIFICATIONS) + len(PRIORITIES)
 N_SECONDARY = len(SECONDARY_ACTIONS)
 
 
+def choice_counts(n_employees: int) -> tuple[int, ...]:
+    """How many choices each action dimension has (``ACTION_DIMS`` order): the ``nvec``."""
+    return (len(CLASSIFICATIONS), len(PRIORITIES), n_employees + 1, len(SECONDARY_ACTIONS))
+
+
 def mask_offsets(n_employees: int) -> dict[str, int]:
-    """Where each action dimension's choices start in the flat action mask."""
-    sizes = (len(CLASSIFICATIONS), len(PRIORITIES), n_employees + 1, len(SECONDARY_ACTIONS))
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()
-    return dict(zip(ACTION_DIMS, starts, strict=True))
+    """Where each action dimension's choices start in the flat action mask: choice ``i`` of
+    dimension ``dim`` is at ``mask_offsets(n)[dim] + i``."""
+    sizes = dict(zip(ACTION_DIMS, choice_counts(n_employees), strict=True))
+    return {dim: block.start for dim, block in blocks(sizes).items()}
 
 
 def layout_for(config: HelixConfig) -> ObservationLayout:
-    return ObservationLayout(config.env.n_employees, config.email_gen.categories)
+    """The layout of ``config``'s observations (one per team size and category list, so its
+    names and index are worked out once)."""
+    return _layout(config.env.n_employees, config.email_gen.categories)
+
+
+@cache
+def _layout(n_employees: int, categories: tuple[str, ...]) -> ObservationLayout:
+    return ObservationLayout(n_employees, categories)
 
 
 def observation_space(config: HelixConfig) -> spaces.Box:
@@ -130,24 +151,25 @@ def observation_space(config: HelixConfig) -> spaces.Box:
 
 
 def action_nvec(config: HelixConfig) -> np.ndarray:
-    return np.array(
-        [len(CLASSIFICATIONS), len(PRIORITIES), config.env.n_employees + 1, len(SECONDARY_ACTIONS)],
-        dtype=np.int64,
-    )
+    return np.array(choice_counts(config.env.n_employees), dtype=np.int64)
 
 
 def action_space(config: HelixConfig) -> spaces.MultiDiscrete:
     return spaces.MultiDiscrete(action_nvec(config))
 
 
-def action_dim_names(config: HelixConfig) -> tuple[tuple[str, ...], ...]:
-    """The choice names of each action dimension, in order."""
-    return (
-        CLASSIFICATIONS,
-        PRIORITIES,
-        assignment_names(config.env.n_employees),
-        SECONDARY_ACTIONS,
-    )
+def action_choices(config: HelixConfig) -> dict[str, tuple[str, ...]]:
+    """Each action dimension's choice names in code order, by dimension (``ACTION_DIMS``
+    order)."""
+    n_employees = config.env.n_employees
+    names = (CLASSIFICATIONS, PRIORITIES, assignment_names(n_employees), SECONDARY_ACTIONS)
+    return dict(zip(ACTION_DIMS, names, strict=True))
+
+
+def action_names(codes: np.ndarray, config: HelixConfig) -> dict[str, str]:
+    """The choice name of each code of a valid action (``int64[4]``), by dimension."""
+    choices = action_choices(config).items()
+    return {dim: names[int(code)] for (dim, names), code in zip(choices, codes, strict=True)}
 
 
 def check_actions(actions: np.ndarray, nvec: np.ndarray, config: HelixConfig) -> np.ndarray:
@@ -167,7 +189,7 @@ def check_actions(actions: np.ndarray, nvec: np.ndarray, config: HelixConfig) ->
     if bad.any():
         where = np.argwhere(bad)[0]
         dim = int(where[-1])
-        names = action_dim_names(config)[dim]
+        names = action_choices(config)[ACTION_DIMS[dim]]
         raise ValueError(
             f"action[{dim}] ({ACTION_DIMS[dim]}) must be in 0..{nvec[dim] - 1} "
             f"({', '.join(names)}), got {values[tuple(where)]}"

@@ -1,31 +1,96 @@
 """What an LLM agent (or a person) sees: the current email's text and the desk at a glance.
 
+``read_desk(obs, config)`` reads the desk part of an observation (queue, team, SLA, trends)
+back into counts and shares: every face that shows the desk (this view, the ``ansi`` and
+``rgb_array`` renders, the terminal dashboard) reads it there. Counts are recovered exactly
+from the normalised observation (each is a count divided by the capacity that bounds it).
+
 ``build_view(env)`` reads only what any agent may see (the observation, the action mask and
-the email text), never ground truth. Counts are recovered exactly from the normalised
-observation (each is a count divided by the capacity that bounds it). ``render_text`` turns
-a view into the plain-text block used in LLM prompts; the OpenEnv server sends the same view
-as structured fields.
+the email text), never ground truth. ``render_text`` turns a view into the plain-text block
+used in LLM prompts; the OpenEnv server sends the same view as structured fields.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from helixdesk.spaces import (
-    ACTION_DIMS,
-    AUTO_REPLY,
-    PRIORITIES,
-    action_dim_names,
-    mask_offsets,
-)
+from helixdesk.spaces import AUTO_REPLY, PRIORITIES, action_choices, layout_for, mask_offsets
 
 if TYPE_CHECKING:
+    from helixdesk.config import HelixConfig
     from helixdesk.env import HelixDeskEnv
 
 TREND_ALERT = 0.3  # watchdog growth above which a category is reported as trending
+REVIEW = "review"  # the review queue, beside the priorities in DeskReading.queue
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+HOURS_PER_WEEK = 24.0 * len(DAY_NAMES)
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True)
+class DeskReading:
+    """The desk part of one observation, in the units a person reads.
+
+    Counts are exact; shares, hours and growths are the vector's float32 values as Python
+    floats (round them for display).
+    """
+
+    queue: dict[str, int]  # open tickets by assigned priority (PRIORITIES), then REVIEW
+    queue_shares: dict[str, float]  # the same, each over the capacity that bounds it
+    loads: tuple[int, ...]  # tickets each employee holds
+    capacity: int  # tickets one employee can hold
+    service_hours: tuple[float, ...]  # each employee's recent mean hours per ticket
+    overdue: float  # share of open tickets past their SLA deadline
+    near_deadline: float  # share of open tickets close to their deadline
+    sla_pressure: float  # mean share of SLA time the open tickets have used
+    critical_overdue: bool  # a critical ticket is past its deadline
+    trends: dict[str, float]  # watchdog growth per category, in [-1, 1]
+
+
+def read_desk(obs: np.ndarray, config: HelixConfig) -> DeskReading:
+    """The desk part of observation ``obs`` of an env with ``config``."""
+    features = layout_for(config).decode(obs)
+    cfg = config.env
+    shares = {p: float(features[f"queue_{p}"]) for p in PRIORITIES}
+    shares[REVIEW] = float(features["pending_review"])
+    bounds = dict.fromkeys(PRIORITIES, cfg.n_employees * cfg.employee_capacity)
+    bounds[REVIEW] = cfg.review_capacity
+    employees = range(cfg.n_employees)
+    return DeskReading(
+        queue={name: round(share * bounds[name]) for name, share in shares.items()},
+        queue_shares=shares,
+        loads=tuple(
+            round(float(features[f"employee_{e}_load"]) * cfg.employee_capacity) for e in employees
+        ),
+        capacity=cfg.employee_capacity,
+        service_hours=tuple(
+            float(features[f"employee_{e}_avg_resolve"]) * config.sla.normal_hours
+            for e in employees
+        ),
+        overdue=float(features["overdue"]),
+        near_deadline=float(features["near_deadline"]),
+        sla_pressure=float(features["sla_pressure"]),
+        critical_overdue=bool(features["critical_overdue"] > 0.5),
+        trends={c: float(features[f"trend_{c}"]) for c in config.email_gen.categories},
+    )
+
+
+def trending(trends: Mapping[str, float]) -> list[str]:
+    """The categories whose growth is above :data:`TREND_ALERT`."""
+    return [category for category, growth in trends.items() if growth > TREND_ALERT]
+
+
+def week_clock(hour_of_week: float) -> str:
+    """Hours since Monday 00:00 as a day and a time to the nearest minute, e.g. ``Tue 14:05``
+    (weeks repeat)."""
+    minutes = round(hour_of_week % HOURS_PER_WEEK * 60)
+    day, minute = divmod(minutes, MINUTES_PER_DAY)
+    return f"{DAY_NAMES[day % len(DAY_NAMES)]} {minute // 60:02d}:{minute % 60:02d}"
 
 
 class _View(BaseModel):
@@ -77,13 +142,7 @@ class DeskView(_View):
     choices: dict[str, list[str]] = Field(description="Valid names for each action field")
 
 
-def week_clock(hour_of_week: float) -> str:
-    day, hour = divmod(hour_of_week % 168.0, 24.0)
-    minutes = round(hour * 60) % (24 * 60)
-    return f"{DAY_NAMES[int(day)]} {minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _email(env: HelixDeskEnv, mask: list[bool]) -> EmailView | None:
+def _email(env: HelixDeskEnv, mask: np.ndarray) -> EmailView | None:
     if env.email_index >= env.config.env.episode_emails:
         return None
     text = env.email_text()
@@ -97,58 +156,54 @@ def _email(env: HelixDeskEnv, mask: list[bool]) -> EmailView | None:
         sentiment=round(float(features["sentiment"]), 3),
         keyword_flag=bool(features["keyword_flag"] > 0.5),
         classifier_confidence=round(float(features["agent_confidence"]), 3),
-        kb_has_answer=mask[mask_offsets(env.layout.n_employees)["secondary"] + AUTO_REPLY],
+        kb_has_answer=bool(mask[mask_offsets(env.layout.n_employees)["secondary"] + AUTO_REPLY]),
+    )
+
+
+def _queue(desk: DeskReading) -> QueueView:
+    return QueueView(
+        by_priority={p: desk.queue[p] for p in PRIORITIES},
+        review_queue=desk.queue[REVIEW],
+        overdue_share=round(desk.overdue, 3),
+        near_deadline_share=round(desk.near_deadline, 3),
+        sla_pressure=round(desk.sla_pressure, 3),
+        critical_overdue=desk.critical_overdue,
     )
 
 
 def queue_view(env: HelixDeskEnv) -> QueueView:
     """The queue part of the desk view (what ``GET /state`` shows)."""
-    features, cfg = env.layout.decode(env.last_observation), env.config.env
-    team_capacity = cfg.n_employees * cfg.employee_capacity
-    return QueueView(
-        by_priority={p: round(float(features[f"queue_{p}"]) * team_capacity) for p in PRIORITIES},
-        review_queue=round(float(features["pending_review"]) * cfg.review_capacity),
-        overdue_share=round(float(features["overdue"]), 3),
-        near_deadline_share=round(float(features["near_deadline"]), 3),
-        sla_pressure=round(float(features["sla_pressure"]), 3),
-        critical_overdue=bool(features["critical_overdue"] > 0.5),
-    )
+    return _queue(read_desk(env.last_observation, env.config))
 
 
-def _team(env: HelixDeskEnv) -> list[EmployeeView]:
-    cfg = env.config
-    features = env.layout.decode(env.last_observation)
-    categories = cfg.email_gen.categories
+def _team(desk: DeskReading, categories: tuple[str, ...]) -> list[EmployeeView]:
+    n_employees = len(desk.loads)
     return [
         EmployeeView(
             name=f"employee_{e}",
-            open_tickets=round(float(features[f"employee_{e}_load"]) * cfg.env.employee_capacity),
-            capacity=cfg.env.employee_capacity,
-            avg_service_hours=round(
-                float(features[f"employee_{e}_avg_resolve"]) * cfg.sla.normal_hours, 2
-            ),
-            specialties=[c for i, c in enumerate(categories) if i % cfg.env.n_employees == e],
+            open_tickets=tickets,
+            capacity=desk.capacity,
+            avg_service_hours=round(hours, 2),
+            specialties=[c for i, c in enumerate(categories) if i % n_employees == e],
         )
-        for e in range(cfg.env.n_employees)
+        for e, (tickets, hours) in enumerate(zip(desk.loads, desk.service_hours, strict=True))
     ]
 
 
 def build_view(env: HelixDeskEnv) -> DeskView:
     """The desk as the agent may see it right now (after ``reset`` or ``step``)."""
-    mask = env.action_masks().tolist()
-    features = env.layout.decode(env.last_observation)
-    trends = {c: round(float(features[f"trend_{c}"]), 3) for c in env.config.email_gen.categories}
-    names = action_dim_names(env.config)
+    desk = read_desk(env.last_observation, env.config)
+    trends = {category: round(growth, 3) for category, growth in desk.trends.items()}
     return DeskView(
         email_index=env.email_index,
         emails_total=env.config.env.episode_emails,
         clock=week_clock(env.tape.start_hour + env.sim_hours),
-        email=_email(env, mask),
-        queue=queue_view(env),
-        team=_team(env),
+        email=_email(env, env.action_masks()),
+        queue=_queue(desk),
+        team=_team(desk, env.config.email_gen.categories),
         trends=trends,
-        trending=[c for c, v in trends.items() if v > TREND_ALERT],
-        choices={dim: list(choice) for dim, choice in zip(ACTION_DIMS, names, strict=True)},
+        trending=trending(trends),
+        choices={dim: list(names) for dim, names in action_choices(env.config).items()},
     )
 
 

@@ -25,12 +25,12 @@ Gymnasium's ``sync`` mode returns over the same seeds and actions, in every auto
 
 ## Information
 
-The single env's keys (see :class:`~helixdesk.env.HelixDeskEnv`), stacked: ``reward_raw``,
-``reward_<component>`` (float64 ``(n,)``), ``action_mask`` (bool ``(n, sum(nvec))``),
-``applied_action`` (int64 ``(n, 4)``, -1 for sub-envs reset this step), ``email_index``
-(int64 ``(n,)``), ``sim_hours`` (float64 ``(n,)``), each with its ``_key`` bool mask, exactly
-as ``sync`` mode stacks them; the masks are one shared read-only array. Episode statistics
-come from ``gymnasium.wrappers.vector.RecordEpisodeStatistics``.
+The single env's keys (:data:`helixdesk.env.INFO_KEYS`, in that order), stacked:
+``reward_<component>`` and ``reward_raw`` (float64 ``(n,)``), ``action_mask`` (bool
+``(n, sum(nvec))``), ``applied_action`` (int64 ``(n, 4)``, -1 for sub-envs reset this step),
+``email_index`` (int64 ``(n,)``), ``sim_hours`` (float64 ``(n,)``), each with its ``_key``
+bool mask, exactly as ``sync`` mode stacks them; the masks are one shared read-only array.
+Episode statistics come from ``gymnasium.wrappers.vector.RecordEpisodeStatistics``.
 
 ## Arguments
 
@@ -56,6 +56,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from helixdesk.config import HelixConfig, load_config
+from helixdesk.env import APPLIED_ACTION, INFO_KEYS, REWARD_RAW
 from helixdesk.rewards import COMPONENT_INFO_KEYS, COMPONENTS
 from helixdesk.simulator.batch import BatchSimulator
 from helixdesk.simulator.dynamics.step_results import gather_results
@@ -64,12 +65,7 @@ from helixdesk.simulator.schema import Scalar, StepResults
 from helixdesk.spaces import action_nvec, action_space, check_actions, observation_space
 
 RESET_MASK = "reset_mask"  # the reset option that names the sub-envs to reset
-# The single env's info keys, in the order ``_info`` builds them, and their masks.
-INFO_KEYS = (
-    "reward_raw", *COMPONENT_INFO_KEYS, "action_mask", "applied_action", "email_index",
-    "sim_hours",
-)  # fmt: skip
-INFO_MASK_KEYS = tuple(f"_{key}" for key in INFO_KEYS)
+INFO_MASK_KEYS = tuple(f"_{key}" for key in INFO_KEYS)  # whether each sub-env reports the key
 
 
 class HelixDeskVectorEnv(VectorEnv):
@@ -221,7 +217,7 @@ class HelixDeskVectorEnv(VectorEnv):
         obs[indices] = self._sim.out.obs[indices]
         components = np.stack([info[key] for key in COMPONENT_INFO_KEYS])
         components[:, indices] = 0.0
-        raw, applied = info["reward_raw"], info["applied_action"]
+        raw, applied = info[REWARD_RAW], info[APPLIED_ACTION]
         raw[indices] = 0.0
         applied[indices] = -1
         info = self._info(components, raw, applied)
@@ -240,9 +236,9 @@ class HelixDeskVectorEnv(VectorEnv):
         components, raw rewards and applied actions; only the sub-envs in ``present`` (all
         by default) report, the others read 0."""
         scalars = self._sim.state.scalars
-        values = [
-            raw,
+        values = [  # in INFO_KEYS order
             *components,
+            raw,
             self._sim.out.masks.copy(),
             applied,
             scalars[:, Scalar.EMAIL].astype(np.int64),

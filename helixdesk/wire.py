@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -232,11 +233,13 @@ class HelixDeskObservation(Observation):
         "view='vector' episode)"
     )
     vector: list[float] = Field(
-        description="The Gymnasium observation vector (float32 values; 42 for the default config)"
+        description="The Gymnasium observation vector (float32 values; 42 for the default "
+        "config); GET /layout names each index"
     )
     action_mask: list[bool] = Field(
         description="Advisory mask over the flattened choices (employees at capacity, "
-        "auto-reply without a KB article); every action stays legal"
+        "auto-reply without a KB article); every action stays legal. GET /layout says where "
+        "each field's choices start"
     )
     reward_components: dict[str, float] = Field(
         description="This step's value of each of the twelve reward components"
@@ -266,6 +269,21 @@ class HelixDeskState(State):
     )
 
 
+def _known_task(task: str | None) -> str | None:
+    if task is not None and task not in TASK_IDS:
+        reason = f"unknown task {task!r}; choose from {', '.join(TASK_IDS)}"
+        raise _invalid("unknown_task", reason)
+    return task
+
+
+# A task id, or None for the default config (reset's field, GET /layout's query).
+TaskId = Annotated[
+    str | None,
+    WithJsonSchema({"anyOf": [{"type": "string", "enum": list(TASK_IDS)}, {"type": "null"}]}),
+    AfterValidator(_known_task),
+]
+
+
 class ResetOptions(BaseModel):
     """Options of ``reset`` (HTTP body fields and WebSocket ``reset`` data alike)."""
 
@@ -274,10 +292,7 @@ class ResetOptions(BaseModel):
     seed: int | None = Field(
         default=None, ge=0, le=MAX_SEED, strict=True, description="Seed of the episode's inbox"
     )
-    task: Annotated[
-        str | None,
-        WithJsonSchema({"anyOf": [{"type": "string", "enum": list(TASK_IDS)}, {"type": "null"}]}),
-    ] = Field(
+    task: TaskId = Field(
         default=None, description=f"Task scenario, one of {', '.join(TASK_IDS)}; default config"
     )
     episode_id: str | None = Field(
@@ -295,11 +310,3 @@ class ResetOptions(BaseModel):
     def _whole_float_seed(cls, seed: object) -> object:
         """``7.0`` is the seed 7 (JSON does not tell them apart); ``7.5`` and ``"7"`` are not."""
         return _whole(seed)
-
-    @field_validator("task")
-    @classmethod
-    def _known_task(cls, task: str | None) -> str | None:
-        if task is not None and task not in TASK_IDS:
-            reason = f"unknown task {task!r}; choose from {', '.join(TASK_IDS)}"
-            raise _invalid("unknown_task", reason)
-        return task

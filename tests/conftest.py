@@ -56,6 +56,11 @@ def play(
     return total
 
 
+def events(env: HelixDeskEnv, kind: str) -> list[dict[str, Any]]:
+    """The episode's events of ``kind`` so far, their fields by name."""
+    return [event for event in env.event_log if event["kind"] == kind]
+
+
 @pytest.fixture
 def env() -> HelixDeskEnv:
     return HelixDeskEnv()

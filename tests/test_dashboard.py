@@ -11,8 +11,8 @@ from helixdesk.agents import RuleAgent
 from helixdesk.server.app import build_app
 from helixdesk.server.dashboard import STATIC_DIR
 from helixdesk.server.sessions import SessionLimits
-from helixdesk.spaces import ACTION_DIMS
-from helixdesk.tasks import make_env
+from helixdesk.spaces import ACTION_DIMS, action_choices, layout_for, mask_offsets
+from helixdesk.tasks import TASK_IDS, make_env, scenario_config
 from helixdesk.wire import HelixDeskAction
 
 FLAG = {
@@ -60,6 +60,35 @@ def test_page__served_at_root_with_local_assets_only(http: TestClient) -> None:
     sources = [path.read_text() for path in STATIC_DIR.iterdir()]
     external = {url for text in sources for url in re.findall(r"https?://[^\s\"')]+", text)}
     assert external <= {"http://www.w3.org/2000/svg"}  # an XML namespace, never fetched
+
+
+@pytest.mark.parametrize("task", [None, *TASK_IDS])
+def test_layout__is_the_layout_spaces_declares(http: TestClient, task: str | None) -> None:
+    reply = http.get("/layout", params={} if task is None else {"task": task})
+    assert reply.status_code == 200, reply.text
+    config = scenario_config(task)
+    served = reply.json()
+    assert served == {
+        "task": task,
+        "features": layout_for(config).index,
+        "choices": {dim: list(names) for dim, names in action_choices(config).items()},
+        "mask_offsets": mask_offsets(config.env.n_employees),
+    }
+    assert list(served["choices"]) == list(ACTION_DIMS)
+    assert http.get("/layout", params={"task": "nope"}).status_code == 422
+
+
+def test_layout__reads_the_served_vector_and_mask_by_name(http: TestClient) -> None:
+    layout = http.get("/layout", params={"task": "hard"}).json()
+    session = open_session(http, "hard", 2)
+    for _ in range(20):
+        observation = step(http, session, agent_action(http, session, "rule"))["observation"]
+        assert isinstance(observation, dict)
+        email, vector = observation["desk"]["email"], observation["vector"]
+        assert vector[layout["features"]["keyword_flag"]] == float(email["keyword_flag"])
+        choice = layout["choices"]["secondary"].index("auto_reply_from_kb")
+        at = layout["mask_offsets"]["secondary"] + choice
+        assert observation["action_mask"][at] == email["kb_has_answer"]
 
 
 def test_rule_agent__moves_are_the_rule_agents_on_the_same_observations(

@@ -14,7 +14,13 @@ from helixdesk import HelixDeskEnv, load_config
 from helixdesk.models import EmployeeState, HelixAction, HelixObservation, HelixReward
 from helixdesk.rewards import COMPONENTS, components_from_info
 from helixdesk.simulator.schema import Email
-from helixdesk.spaces import CATEGORY_CODES, TIERS, ObservationLayout, action_nvec
+from helixdesk.spaces import (
+    CATEGORY_CODE_SLOTS,
+    CATEGORY_CODES,
+    TIERS,
+    ObservationLayout,
+    action_nvec,
+)
 from tests.conftest import NINE_CATEGORIES, SIX_EMPLOYEES
 
 DEFAULT_CATEGORIES = list(load_config().email_gen.categories)
@@ -97,14 +103,12 @@ def test_observation__groups_follow_the_layout(rollout: Rollout) -> None:
     view = HelixObservation.from_vector(obs, layout)
     assert len(view.team) == layout.n_employees
     assert tuple(view.trends) == layout.categories
-    names = layout.feature_names
-    assert view.progress.steps_remaining == obs[names.index("steps_remaining")]
-    assert view.progress.episode_reward == obs[names.index("episode_reward")]
-    assert view.current_email.agent_confidence == obs[names.index("agent_confidence")]
-    assert (
-        view.team[-1].avg_resolve
-        == obs[names.index(f"employee_{layout.n_employees - 1}_avg_resolve")]
-    )
+    index = layout.index
+    assert view.progress.steps_remaining == obs[index["steps_remaining"]]
+    assert view.progress.episode_reward == obs[index["episode_reward"]]
+    assert view.current_email.agent_confidence == obs[index["agent_confidence"]]
+    last = layout.n_employees - 1
+    assert view.team[-1].avg_resolve == obs[index[f"employee_{last}_avg_resolve"]]
 
 
 def test_observation__from_vector_rejects_wrong_shape() -> None:
@@ -118,7 +122,8 @@ def test_observation__from_vector_rejects_wrong_shape() -> None:
 def test_observation__from_vector_rejects_unknown_category_code() -> None:
     layout = _layout()
     vector = np.zeros(layout.size, dtype=np.float32)
-    vector[5:10] = CATEGORY_CODES[len(DEFAULT_CATEGORIES)]  # the ninth code, unused here
+    slots = [layout.index[f"category_code_{i}"] for i in range(CATEGORY_CODE_SLOTS)]
+    vector[slots] = CATEGORY_CODES[len(DEFAULT_CATEGORIES)]  # the ninth code, unused here
     with pytest.raises(ValueError, match="category code"):
         HelixObservation.from_vector(vector, layout)
 
@@ -126,7 +131,7 @@ def test_observation__from_vector_rejects_unknown_category_code() -> None:
 def test_observation__from_vector_rejects_non_binary_flags() -> None:
     layout = _layout()
     vector = np.zeros(layout.size, dtype=np.float32)
-    vector[1] = 0.5
+    vector[layout.index["keyword_flag"]] = 0.5
     with pytest.raises(ValueError, match="keyword_flag"):
         HelixObservation.from_vector(vector, layout)
 

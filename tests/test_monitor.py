@@ -11,14 +11,10 @@ from rich.console import Console
 from helixdesk import HelixDeskEnv
 from helixdesk.evaluation import StepRecord, make_agent, run_episode
 from helixdesk.monitor import CSV_COLUMNS, EpisodeLogger, TerminalDashboard
-from helixdesk.monitor.terminal_dashboard import (
-    format_metric,
-    format_week_time,
-    queue_counts,
-    trending_categories,
-)
+from helixdesk.monitor.terminal_dashboard import format_metric
 from helixdesk.rewards import COMPONENTS
 from helixdesk.spaces import CLASSIFICATIONS, PRIORITIES, SECONDARY_ACTIONS, assignment_names
+from helixdesk.text_view import read_desk, trending, week_clock
 
 EPISODE_EMAILS = 100
 
@@ -162,7 +158,7 @@ def test_dashboard__queue_counts_agree_with_ansi_render() -> None:
     agent = make_agent("rule", env)
     for _ in range(40):
         obs, *_, info = env.step(agent.act(obs, info))
-    counts = queue_counts(env)
+    counts = read_desk(env.last_observation, env.config).queue
     rendered = env.render()
     assert rendered is not None
     for name in PRIORITIES:
@@ -171,7 +167,8 @@ def test_dashboard__queue_counts_agree_with_ansi_render() -> None:
 
 
 def step_until_trending(env: HelixDeskEnv, dashboard: TerminalDashboard) -> dict[str, float]:
-    """Play rule-agent episodes until a category trends; returns those categories (or {})."""
+    """Play rule-agent episodes until a category trends; returns the trending categories'
+    growth (or {})."""
     agent = make_agent("rule", env)
     for seed in range(10):
         obs, info = env.reset(seed=seed)
@@ -181,8 +178,9 @@ def step_until_trending(env: HelixDeskEnv, dashboard: TerminalDashboard) -> dict
             obs, reward, _, truncated, info = env.step(action)
             total += reward
             dashboard.on_step(StepRecord(0, info["email_index"], action, reward, info, total))
-            if trending_categories(env):
-                return trending_categories(env)
+            trends = read_desk(env.last_observation, env.config).trends
+            if trending(trends):
+                return {name: trends[name] for name in trending(trends)}
     return {}
 
 
@@ -190,17 +188,18 @@ def test_dashboard__terminal_mode_names_trending_categories() -> None:
     env = HelixDeskEnv()
     console = Console(file=io.StringIO(), force_terminal=True, width=160)
     with TerminalDashboard(env, 1, console) as dashboard:
-        trending = step_until_trending(env, dashboard)
-    assert trending, "no category trended in ten rule-agent episodes"
-    trend = env.last_observation[env.layout.groups["trend_state"]]
-    assert all(trend[env.config.email_gen.categories.index(name)] > 0.3 for name in trending)
-    for name, value in trending.items():
+        alerts = step_until_trending(env, dashboard)
+    assert alerts, "no category trended in ten rule-agent episodes"
+    features = env.layout.decode(env.last_observation)
+    assert all(features[f"trend_{name}"] > 0.3 for name in alerts)
+    for name, value in alerts.items():
         assert f"{name} {value:+.2f}" in console_output(console)
 
 
 def test_dashboard__formats_week_time_and_missing_metrics() -> None:
-    assert format_week_time(0.0) == "Mon 00:00"
-    assert format_week_time(24 + 14.5) == "Tue 14:30"
-    assert format_week_time(168 + 6 * 24 + 23.99) == "Sun 23:59"
+    assert week_clock(0.0) == "Mon 00:00"
+    assert week_clock(24 + 14.5) == "Tue 14:30"
+    assert week_clock(168 + 6 * 24 + 23.99) == "Sun 23:59"
+    assert week_clock(23.999) == "Tue 00:00"  # rounds up into the next day
     assert format_metric(None, ".2f") == "–"
     assert format_metric(0.875, ".1%") == "87.5%"

@@ -10,8 +10,7 @@ import pytest
 from helixdesk import HelixDeskEnv
 from helixdesk.agents import RandomAgent, RuleAgent
 from helixdesk.rewards import COMPONENTS, components_from_info
-from helixdesk.simulator.schema import Email
-from tests.conftest import ConstantAgent, play
+from tests.conftest import ConstantAgent, events, play
 
 SEEDS = range(20)
 
@@ -75,8 +74,8 @@ def test_reward_components__scale_with_config_weights() -> None:
     base = HelixDeskEnv()
     for env in (doubled, base):
         env.reset(seed=0)
-    truth = int(base.tape.emails[0, Email.TRUE_CLASS])
-    action = np.array([truth, 3, 0, 2])
+    (arrived,) = events(base, "arrived")  # the first email, which arrives at reset
+    action = np.array([arrived["true_class"], 3, 0, 2])  # its true class is the right label
     value_doubled = doubled.step(action)[4]["reward_correct_classification"]
     value_base = base.step(action)[4]["reward_correct_classification"]
     assert value_base > 0

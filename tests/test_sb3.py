@@ -100,13 +100,15 @@ def test_desk_features__decode_the_category_its_trend_and_its_specialist() -> No
     features = DeskFeatures(env.observation_space, n_employees=5, n_categories=8)
     categories = env.config.email_gen.categories
     obs, _ = env.reset(seed=3)
-    trend = env.layout.groups["trend_state"]
+    blocks = features.blocks
     for _ in range(20):
-        extra = features(torch.as_tensor(obs[None]))[0, 42:].numpy()
-        category = categories.index(env.email_text().category)
-        assert np.flatnonzero(extra[:8]).tolist() == [category]
-        assert extra[8] == pytest.approx(obs[trend][category])
-        assert np.flatnonzero(extra[9:]).tolist() == [category % 5]
+        out = features(torch.as_tensor(obs[None]))[0].numpy()
+        name = env.email_text().category
+        category = categories.index(name)
+        assert np.array_equal(out[blocks["observation"]], obs)
+        assert np.flatnonzero(out[blocks["category"]]).tolist() == [category]
+        assert out[blocks["growth"]] == pytest.approx([obs[env.layout.index[f"trend_{name}"]]])
+        assert np.flatnonzero(out[blocks["specialist"]]).tolist() == [category % 5]
         obs, *_ = env.step(np.array([0, 3, 5, 2]))
     with pytest.raises(ValueError, match="does not fit 6 employees"):
         DeskFeatures(env.observation_space, n_employees=6, n_categories=8)

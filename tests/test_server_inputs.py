@@ -202,7 +202,8 @@ def test_codes__sampled_episode_over_http_equals_the_env(
 ) -> None:
     url, env = team_server
     expected = sampled_episode(env, seed=11)
-    assert any(codes[2] == env.config.env.n_employees for codes, _, _ in expected[1:])
+    no_assignment = env.config.env.n_employees
+    assert any(as_action(codes)["assignment"] == no_assignment for codes, _, _ in expected[1:])
     with httpx.Client(base_url=url, timeout=60) as http_client:
         reply = http_client.post("/reset", json={"seed": 11, "view": "vector"}).json()
         session, played = reply["session_id"], [([], reply["observation"]["vector"], 0.0)]

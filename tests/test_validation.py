@@ -25,7 +25,7 @@ from helixdesk.agents import RuleAgent
 from helixdesk.rewards import COMPONENTS
 from helixdesk.server.app import DEFAULT_PORT, build_app
 from helixdesk.server.sessions import SessionLimits
-from helixdesk.spaces import ACTION_DIMS, action_dim_names
+from helixdesk.spaces import ACTION_DIMS, action_choices
 from helixdesk.tasks import TASK_IDS, TASKS, make_env
 from helixdesk.wire import HelixDeskAction
 from tests.live_server import serve
@@ -91,7 +91,8 @@ def test_endpoints__openapi_documents_the_stateful_routes(http: TestClient) -> N
     body = paths["/step"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert set(schemas[body["$ref"].split("/")[-1]]["properties"]) == {"session_id", "action"}
     assert paths["/reset"]["post"]["tags"] == ["Episodes"]
-    assert {"/grader", "/tasks", "/state", "/health", "/schema", "/metadata"} <= set(paths)
+    documented = {"/grader", "/tasks", "/layout", "/state", "/health", "/schema", "/metadata"}
+    assert documented <= set(paths)
 
 
 # -- manifest ------------------------------------------------------------------------------
@@ -111,7 +112,7 @@ def test_manifest_validation__spaces_match_the_code(manifest: dict[str, Any]) ->
     groups = {name: [part.start, part.stop] for name, part in env.layout.groups.items()}
     assert obs_space["groups"] == groups
     assert act_space["nvec"] == [3, 4, 6, 3] == env.action_space.nvec.tolist()
-    names = dict(zip(ACTION_DIMS, map(list, action_dim_names(env.config)), strict=True))
+    names = {dim: list(choices) for dim, choices in action_choices(env.config).items()}
     assert act_space["fields"] == names
     clip = env.config.env.reward_clip
     assert manifest["reward"]["range"] == [-clip, clip] == manifest["validation"]["reward"]["range"]

@@ -26,6 +26,7 @@ import math
 import os
 import re
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ from pydantic import ValidationError
 from helixdesk.agents.base_agent import BaseAgent
 from helixdesk.env import HelixDeskEnv
 from helixdesk.models import NO_ASSIGNMENT, HelixAction
-from helixdesk.spaces import ACTION_DIMS, action_dim_names
+from helixdesk.spaces import ACTION_DIMS, action_choices
 from helixdesk.text_view import build_view, render_text
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def _openai_module() -> Any:
 # -- prompts -----------------------------------------------------------------------------
 
 
-def system_prompt(choices: dict[str, list[str]]) -> str:
+def system_prompt(choices: Mapping[str, Sequence[str]]) -> str:
     """The standing instructions: the four fields, their choices and the house rules."""
     names = {dim: ", ".join(choices[dim]) for dim in ACTION_DIMS}
     example = json.dumps({dim: "..." for dim in ACTION_DIMS})
@@ -245,8 +246,7 @@ class LLMAgent(BaseAgent):
         self.calls, self.failures = 0, 0
         self.last_error: str | None = None
         self._n_employees = unwrapped.config.env.n_employees
-        choices = dict(zip(ACTION_DIMS, map(list, action_dim_names(unwrapped.config)), strict=True))
-        self._system = system_prompt(choices)
+        self._system = system_prompt(action_choices(unwrapped.config))
         self._client: OpenAI = _openai_module().OpenAI(
             api_key=self.config.api_key,
             base_url=self.config.base_url,

@@ -16,6 +16,7 @@ import gymnasium as gym
 import numpy as np
 
 from helixdesk.agents.base_agent import BaseAgent, action_nvec
+from helixdesk.env import ACTION_MASK
 
 if TYPE_CHECKING:
     from stable_baselines3.common.base_class import BaseAlgorithm
@@ -82,7 +83,7 @@ class PolicyAgent(BaseAgent):
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         if self.maskable:
             action, _ = self.model.predict(  # type: ignore[call-arg]
-                obs, deterministic=self.deterministic, action_masks=info["action_mask"]
+                obs, deterministic=self.deterministic, action_masks=info[ACTION_MASK]
             )
         else:
             action, _ = self.model.predict(obs, deterministic=self.deterministic)

@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from helixdesk.agents.base_agent import BaseAgent
+from helixdesk.env import ACTION_MASK
 from helixdesk.spaces import (
     ALERT_GM,
     AUTO_REPLY,
@@ -61,7 +62,7 @@ class RuleAgent(BaseAgent):
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         features = self._layout.decode(obs)
         sentiment, keyword = features["sentiment"], features["keyword_flag"] > 0.5
-        mask = info["action_mask"]
+        mask = info[ACTION_MASK]
         if keyword:
             cls, priority = COMPLAINT, CRITICAL
         elif features["agent_confidence"] < REVIEW_CONFIDENCE:

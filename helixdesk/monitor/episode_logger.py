@@ -14,33 +14,23 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import numpy as np
-
 from helixdesk.config import HelixConfig, load_config
+from helixdesk.env import APPLIED_ACTION, EMAIL_INDEX, REWARD_RAW, SIM_HOURS
 from helixdesk.evaluation import EpisodeResult, StepRecord
 from helixdesk.rewards import COMPONENTS, components_from_info
-from helixdesk.spaces import ACTION_DIMS, action_dim_names
+from helixdesk.spaces import ACTION_DIMS, action_names
 
 CSV_COLUMNS = (
     "episode",
     "step",
-    "sim_hours",
-    "email_index",
+    SIM_HOURS,
+    EMAIL_INDEX,
     *ACTION_DIMS,
     "reward",
-    "reward_raw",
+    REWARD_RAW,
     *COMPONENTS,
     "episode_return",
 )
-
-
-def applied_action_names(config: HelixConfig, applied: np.ndarray) -> dict[str, str]:
-    """Action dimension name → choice name of an ``info["applied_action"]`` array."""
-    choices = action_dim_names(config)
-    return {
-        dim: names[int(index)]
-        for dim, names, index in zip(ACTION_DIMS, choices, applied, strict=True)
-    }
 
 
 def _without_negative_zero(value: float) -> float:
@@ -98,16 +88,16 @@ class EpisodeLogger:
 
     def _row(self, record: StepRecord) -> list[Any]:
         info = record.info
-        actions = applied_action_names(self._config, info["applied_action"])
+        actions = action_names(info[APPLIED_ACTION], self._config)
         components = components_from_info(info)
         return [
             record.episode,
             record.step,
-            info["sim_hours"],
-            info["email_index"],
+            info[SIM_HOURS],
+            info[EMAIL_INDEX],
             *(actions[dim] for dim in ACTION_DIMS),
             record.reward,
-            info["reward_raw"],
+            info[REWARD_RAW],
             *(_without_negative_zero(components[name]) for name in COMPONENTS),
             record.episode_return,
         ]

@@ -20,52 +20,19 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
-from helixdesk.env import HelixDeskEnv
+from helixdesk.env import APPLIED_ACTION, SIM_HOURS, HelixDeskEnv
 from helixdesk.evaluation import EpisodeResult, StepRecord
-from helixdesk.monitor.episode_logger import applied_action_names
 from helixdesk.rewards import components_from_info
-from helixdesk.spaces import ACTION_DIMS, PRIORITIES
+from helixdesk.spaces import ACTION_DIMS, action_names
+from helixdesk.text_view import read_desk, trending, week_clock
 
-TREND_ALERT_THRESHOLD = 0.3
 RECENT_EPISODES = 10
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MISSING = "–"
 
 
 def format_metric(value: float | None, spec: str) -> str:
     """``value`` formatted with ``spec``, or an en dash when it is ``None``."""
     return MISSING if value is None else format(value, spec)
-
-
-def format_week_time(hour_of_week: float) -> str:
-    """Hours since Monday 00:00 as a day name and clock time, e.g. ``Tue 14:05``."""
-    day, hour = divmod(hour_of_week, 24.0)
-    minutes = int(hour * 60)
-    return f"{DAY_NAMES[int(day) % 7]} {minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def queue_counts(env: HelixDeskEnv) -> dict[str, int]:
-    """Open tickets per assigned priority plus the review queue, recovered from the observation."""
-    queue = env.last_observation[env.layout.groups["queue_state"]]
-    settings = env.config.env
-    capacity = settings.n_employees * settings.employee_capacity
-    counts = {
-        name: round(float(value) * capacity)
-        for name, value in zip(PRIORITIES, queue[:4], strict=True)
-    }
-    counts["review"] = round(float(queue[4]) * settings.review_capacity)
-    return counts
-
-
-def trending_categories(env: HelixDeskEnv) -> dict[str, float]:
-    """Categories whose observed trend signal exceeds :data:`TREND_ALERT_THRESHOLD`."""
-    trend = env.last_observation[env.layout.groups["trend_state"]]
-    categories = env.config.email_gen.categories
-    return {
-        name: float(value)
-        for name, value in zip(categories, trend, strict=True)
-        if value > TREND_ALERT_THRESHOLD
-    }
 
 
 class TerminalDashboard:
@@ -175,8 +142,8 @@ class TerminalDashboard:
         return rows + self._step_rows(record) + self._queue_rows() + self._action_rows(record)
 
     def _step_rows(self, record: StepRecord) -> list[tuple[str, str]]:
-        sim_hours = float(record.info["sim_hours"])
-        clock = format_week_time(self.env.tape.start_hour + sim_hours)
+        sim_hours = float(record.info[SIM_HOURS])
+        clock = week_clock(self.env.tape.start_hour + sim_hours)
         return [
             ("Step", f"{record.step}/{self.env.config.env.episode_emails}"),
             ("Simulated time", f"{clock}  (shift +{sim_hours:.1f} h)"),
@@ -184,20 +151,19 @@ class TerminalDashboard:
         ]
 
     def _queue_rows(self) -> list[tuple[str, str]]:
-        counts = queue_counts(self.env)
-        sla = self.env.last_observation[self.env.layout.groups["sla_state"]]
-        critical = "  (critical overdue!)" if sla[3] > 0 else ""
-        trends = trending_categories(self.env)
-        trend_text = ", ".join(f"{name} {value:+.2f}" for name, value in trends.items())
+        desk = read_desk(self.env.last_observation, self.env.config)
+        critical = "  (critical overdue!)" if desk.critical_overdue else ""
+        trends = trending(desk.trends)
+        trend_text = ", ".join(f"{name} {desk.trends[name]:+.2f}" for name in trends)
         gm_alerts = len(self.env.event_log.of_kind("gm_alerted"))
         return [
-            ("Queue", "  ".join(f"{name} {count}" for name, count in counts.items())),
-            ("Overdue", f"{float(sla[0]):.0%} of open tickets{critical}"),
+            ("Queue", "  ".join(f"{name} {count}" for name, count in desk.queue.items())),
+            ("Overdue", f"{desk.overdue:.0%} of open tickets{critical}"),
             ("Trend alerts", f"{trend_text or 'none'}  |  GM alerts sent: {gm_alerts}"),
         ]
 
     def _action_rows(self, record: StepRecord) -> list[tuple[str, str]]:
-        names = applied_action_names(self.env.config, record.info["applied_action"])
+        names = action_names(record.info[APPLIED_ACTION], self.env.config)
         components = components_from_info(record.info)
         fired = [f"{name} {value:+.2f}" for name, value in components.items() if value != 0.0]
         return [

@@ -6,7 +6,9 @@ Routes (``/docs`` shows them all):
   session_id}``) → ``{session_id, observation, reward, done}``; ``POST /step {session_id,
   action}``; ``GET /state?session_id=…``; ``POST /grader {session_id}`` grades that session's
   finished episode from its event log; ``POST /close {session_id}`` ends a session and frees
-  its slot; ``GET /tasks`` lists the tasks and the action schema.
+  its slot; ``GET /tasks`` lists the tasks and the action schema; ``GET /layout?task=…`` names
+  the positions of the observation's ``vector`` and ``action_mask`` for a task's scenario (the
+  default config without a task).
 * openenv's: ``/ws`` (one environment per connection), ``/health``, ``/metadata``,
   ``/schema``, ``/mcp``. openenv's own ``/reset``, ``/step`` and ``/state`` are stateless (a
   fresh environment per request). Ours are registered first, so they serve those paths, and
@@ -52,6 +54,7 @@ from helixdesk.openenv_api import (
 )
 from helixdesk.server.bodies import (
     EpisodeResponse,
+    Layout,
     ResetRequest,
     SessionClosed,
     SessionRequest,
@@ -65,10 +68,10 @@ from helixdesk.server.errors import document_errors, error_response, http_errors
 from helixdesk.server.guards import Guards, max_body_bytes, validation_error_reply
 from helixdesk.server.readiness import add_readiness
 from helixdesk.server.sessions import SessionLimits, SessionStore
-from helixdesk.spaces import ACTION_DIMS, action_dim_names
+from helixdesk.spaces import action_choices, layout_for, mask_offsets
 from helixdesk.tasks import TASKS, scenario_config
 from helixdesk.warmup import warm_up
-from helixdesk.wire import Grade, HelixDeskAction, HelixDeskObservation, HelixDeskState
+from helixdesk.wire import Grade, HelixDeskAction, HelixDeskObservation, HelixDeskState, TaskId
 
 DEFAULT_PORT = 7860
 TASK_API_PREFIXES = ("/list_environments", "/{env_name}/")
@@ -130,17 +133,27 @@ def _tasks() -> TasksResponse:
     infos = []
     for task in TASKS.values():
         config = scenario_config(task.id)
-        names = action_dim_names(config)
         infos.append(
             TaskInfo(
                 id=task.id,
                 difficulty=task.difficulty,
                 description=task.description,
                 emails=config.env.episode_emails,
-                choices={dim: list(n) for dim, n in zip(ACTION_DIMS, names, strict=True)},
+                choices={dim: list(names) for dim, names in action_choices(config).items()},
             )
         )
     return TasksResponse(tasks=infos, action_schema=HelixDeskAction.model_json_schema())
+
+
+def _layout(task: str | None) -> Layout:
+    """The positions of the named features and choices in the scenario ``task`` plays."""
+    config = scenario_config(task)
+    return Layout(
+        task=task,
+        features=layout_for(config).index,
+        choices={dim: list(names) for dim, names in action_choices(config).items()},
+        mask_offsets=mask_offsets(config.env.n_employees),
+    )
 
 
 # OpenAPI links from an episode reply's session_id to the calls that take it, so that
@@ -225,6 +238,16 @@ def add_episode_routes(app: FastAPI, store: Store) -> None:
     @app.get("/tasks", tags=["Episodes"], summary="The graded tasks and the action schema")
     def tasks() -> TasksResponse:
         return _tasks()
+
+    @app.get(
+        "/layout",
+        tags=["Episodes"],
+        summary="Where each named feature and choice sits in the vector and the action mask",
+    )
+    def layout(task: TaskId = None) -> Layout:
+        """For the scenario of ``task``; without one, the default config (as a reset without a
+        task plays)."""
+        return _layout(task)
 
 
 def _path_methods(route: BaseRoute) -> set[tuple[str, str]]:

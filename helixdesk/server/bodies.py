@@ -75,3 +75,21 @@ class TasksResponse(BaseModel):
 
     tasks: list[TaskInfo] = Field(description="The graded tasks")
     action_schema: dict[str, Any] = Field(description="JSON schema of the action")
+
+
+class Layout(BaseModel):
+    """``GET /layout``: where each named value sits in an observation's ``vector`` and
+    ``action_mask``, for one scenario (the names of :mod:`helixdesk.spaces`)."""
+
+    task: str | None = Field(description="The task whose scenario this is; None: default config")
+    features: dict[str, int] = Field(
+        description="Index of each feature in the observation's vector, by feature name"
+    )
+    choices: dict[str, list[str]] = Field(
+        description="Each action field's choices by name, in code order; the fields in the "
+        "action's order"
+    )
+    mask_offsets: dict[str, int] = Field(
+        description="Index in the observation's action_mask of each action field's first "
+        "choice: choice i of field f (choices[f][i]) is at mask_offsets[f] + i"
+    )

@@ -27,7 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from helixdesk.agents import BaseAgent, RandomAgent, RuleAgent
-from helixdesk.env import HelixDeskEnv
+from helixdesk.env import ACTION_MASK, HelixDeskEnv
 from helixdesk.metrics import alerted_surges
 from helixdesk.server.bodies import SessionRequest
 from helixdesk.server.environment import EpisodeStateError, HelixDeskEnvironment
@@ -77,7 +77,7 @@ def agent_action(session: HelixDeskEnvironment, name: AgentName) -> HelixDeskAct
         raise EpisodeStateError("the episode is over: reset to start a new one")
     env = session.simulator
     agent = _agent(name, env, state.seed, state.step_count)
-    codes = agent.act(env.last_observation.copy(), {"action_mask": env.action_masks()})
+    codes = agent.act(env.last_observation.copy(), {ACTION_MASK: env.action_masks()})
     return HelixDeskAction.from_codes(codes, env.config.env.n_employees)
 
 

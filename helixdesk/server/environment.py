@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 import helixdesk
-from helixdesk.env import HelixDeskEnv
+from helixdesk.env import ACTION_MASK, APPLIED_ACTION, REWARD_RAW, HelixDeskEnv
 from helixdesk.models import HelixAction
 from helixdesk.openenv_api import Environment, EnvironmentMetadata
 from helixdesk.rewards import components_from_info
@@ -237,10 +237,10 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
             desk=view,
             text=render_text(view) if view is not None else None,
             vector=obs.tolist(),
-            action_mask=info["action_mask"].tolist(),
+            action_mask=info[ACTION_MASK].tolist(),
             reward_components=components_from_info(info),
-            reward_raw=float(info["reward_raw"]),
-            applied_action=_applied(tuple(info["applied_action"].tolist()), n_employees),
+            reward_raw=float(info[REWARD_RAW]),
+            applied_action=_applied(tuple(info[APPLIED_ACTION].tolist()), n_employees),
             task=self._task,
             grade=self._grade,
             reward=reward,

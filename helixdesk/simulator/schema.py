@@ -18,9 +18,10 @@ keyword from these, never unpacked by position.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Mapping
 from enum import IntEnum
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -247,27 +248,14 @@ class BatchState(NamedTuple):
     held: np.ndarray
 
 
-class Episode(NamedTuple):
-    """One episode of a batch, every array already indexed by its row ``b``: the tape's
-    tables, then the state's (``n_events`` stays a length-1 view so kernels can write it)."""
+def _joined(name: str, *parts: type[tuple]) -> Any:
+    """A namedtuple class with the fields of ``parts``, in order."""
+    return namedtuple(name, [field for part in parts for field in part._fields])  # type: ignore[attr-defined]
 
-    emails: np.ndarray
-    surges: np.ndarray
-    shift: np.ndarray
-    tickets: np.ndarray
-    servers: np.ndarray
-    scalars: np.ndarray
-    kb: np.ndarray
-    trend: np.ndarray
-    alerted: np.ndarray
-    counts: np.ndarray
-    events: np.ndarray
-    n_events: np.ndarray
-    free: np.ndarray
-    queues: np.ndarray
-    pool: np.ndarray
-    pending: np.ndarray
-    held: np.ndarray
+
+# One episode of a batch: the tape's tables, then the state's, every array indexed by the
+# episode's row ``b`` (``n_events`` stays a length-1 view so kernels can write it).
+Episode = _joined("Episode", TapeTables, BatchState)
 
 
 class Model(NamedTuple):

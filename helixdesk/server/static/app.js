@@ -4,7 +4,9 @@
  * POST reset, POST step, POST grader. A baseline agent's move comes from
  * POST dashboard/agent-action (computed by the real agent on the server); ground-truth
  * surges come from GET dashboard/surges once the episode is over. Nothing is simulated here.
- * Every operation runs through one serial queue, so steps never overlap.
+ * Action fields, their choices and where each choice sits in the action mask come from
+ * GET layout, by name: no position is written down here. Every operation runs through one
+ * serial queue, so steps never overlap.
  */
 "use strict";
 
@@ -16,7 +18,6 @@ const SPEEDS = [
   { label: "30 steps/s", delay: 33 },
   { label: "as fast as possible", delay: 0 },
 ];
-const DIMS = ["classification", "priority", "assignment", "secondary"];
 const LETTER_KEYS = {
   classification: { query: "q", complaint: "c", flag_for_review: "f" },
   priority: { critical: "u", high: "h", medium: "m", normal: "n" },
@@ -26,13 +27,14 @@ const DEFAULT_CHOICE = { priority: "normal", assignment: "no_assignment", second
 const FLAG = "flag_for_review";
 const HISTORY_LENGTH = 30;
 const LOG_LENGTH = 8;
-const PRIORITY_ORDER = ["critical", "high", "medium", "normal"];
 
 const $ = (id) => document.getElementById(id);
 
 const ui = {
   session: null,
   reply: null,
+  layout: null,
+  layouts: new Map(),
   running: false,
   loop: 0,
   queue: Promise.resolve(),
@@ -158,6 +160,20 @@ function showTaskDescription() {
   $("task-description").textContent = task ? task.description : "";
 }
 
+/* The served layout of a task's scenario (GET layout), fetched once per task. */
+async function layoutOf(task) {
+  if (!ui.layouts.has(task)) {
+    const query = task === null ? "" : `?${new URLSearchParams({ task })}`;
+    ui.layouts.set(task, await api("GET", `layout${query}`));
+  }
+  return ui.layouts.get(task);
+}
+
+/* The action's fields, in order. */
+function actionFields() {
+  return Object.keys(ui.layout.choices);
+}
+
 async function reset() {
   const body = { task: $("task").value, seed: Number($("seed").value) };
   if (ui.session) {
@@ -173,12 +189,13 @@ async function reset() {
     delete body.session_id; // the old session expired: open a new one
     reply = await api("POST", "reset", body);
   }
-  startEpisode(reply);
+  startEpisode(reply, await layoutOf(reply.observation.task));
 }
 
-function startEpisode(reply) {
+function startEpisode(reply, layout) {
   Object.assign(ui, {
     session: reply.session_id,
+    layout,
     rewards: [0],
     openTickets: [],
     reviewQueue: [],
@@ -191,7 +208,7 @@ function startEpisode(reply) {
   $("surges").textContent = "Revealed when the episode ends.";
   $("last-decision").textContent = "None yet.";
   showDecisions();
-  buildPad(reply.observation.desk.choices);
+  buildPad(layout.choices);
   show(reply);
   setStatus(`Episode started: task ${$("task").value}, seed ${$("seed").value}.`);
 }
@@ -316,10 +333,10 @@ function optionKey(dim, value, index) {
 
 function buildPad(choices) {
   ui.keyMap.clear();
-  for (const dim of DIMS) {
+  for (const [dim, values] of Object.entries(choices)) {
     const container = document.querySelector(`.options[data-dim="${dim}"]`);
     container.replaceChildren();
-    choices[dim].forEach((value, index) => {
+    values.forEach((value, index) => {
       const key = optionKey(dim, value, index);
       const button = el("button", { type: "button", "data-value": value, "aria-pressed": "false" });
       if (key) {
@@ -334,17 +351,11 @@ function buildPad(choices) {
   }
 }
 
-/* The action mask is flat: one block per dimension, in DIMS order. */
-function maskOffset(dim) {
-  const choices = ui.reply.observation.desk.choices;
-  const before = DIMS.slice(0, DIMS.indexOf(dim));
-  return before.reduce((sum, other) => sum + choices[other].length, 0);
-}
-
+/* The action mask is flat: a field's choice sits at the field's offset plus the choice's
+ * index among the field's choices (the layout's mask_offsets and choices). */
 function isMasked(dim, value) {
-  const choices = ui.reply.observation.desk.choices;
-  const index = choices[dim].indexOf(value);
-  return !ui.reply.observation.action_mask[maskOffset(dim) + index];
+  const { choices, mask_offsets: offsets } = ui.layout;
+  return !ui.reply.observation.action_mask[offsets[dim] + choices[dim].indexOf(value)];
 }
 
 function maskReason(dim, value) {
@@ -393,7 +404,7 @@ function padNotes() {
       + "assignee and no secondary action are forced.");
   }
   for (const dim of ["assignment", "secondary"]) {
-    for (const value of ui.reply.observation.desk.choices[dim]) {
+    for (const value of ui.layout.choices[dim]) {
       if (isMasked(dim, value)) {
         notes.push(maskReason(dim, value));
       }
@@ -519,7 +530,7 @@ function queueRow(label, key, count, scale) {
 function showQueue(queue) {
   const counts = [...Object.values(queue.by_priority), queue.review_queue];
   const scale = Math.max(10, ...counts);
-  const rows = PRIORITY_ORDER.map((p) => queueRow(p, p, queue.by_priority[p], scale));
+  const rows = Object.entries(queue.by_priority).map(([p, count]) => queueRow(p, p, count, scale));
   rows.push(queueRow("review queue", "review", queue.review_queue, scale));
   $("queue-rows").replaceChildren(...rows);
   $("sla-pressure").replaceChildren(bar(queue.sla_pressure, "pressure"), ` ${percent(queue.sla_pressure)}`);
@@ -588,13 +599,13 @@ function showRewards(reply) {
 }
 
 function describe(action) {
-  return DIMS.map((dim) => String(action[dim]).replaceAll("_", " ")).join(" · ");
+  return actionFields().map((dim) => String(action[dim]).replaceAll("_", " ")).join(" · ");
 }
 
 function logDecision(decider, sent, reply) {
   const applied = reply.observation.applied_action;
   const subject = ui.reply.observation.desk.email.subject;
-  const forced = DIMS.some((dim) => String(sent[dim]) !== String(applied[dim]));
+  const forced = actionFields().some((dim) => String(sent[dim]) !== String(applied[dim]));
   const text = `${describe(applied)} — by ${decider}${forced ? " (flag rule applied)" : ""}`;
   $("last-decision").textContent = `“${subject}”: ${text}`;
   ui.decisions.unshift(`#${ui.reply.observation.desk.email_index + 1} ${text}`);
