@@ -18,7 +18,7 @@ from tests.conftest import play
 
 AGENTS_DIR = Path(__file__).resolve().parents[1] / "helixdesk" / "agents"
 PRIVILEGED_MODULE = "privileged.py"
-HONEST_MODULES = ("random_agent.py", "rule_agent.py", "llm_agent.py")
+HONEST_MODULES = ("random_agent.py", "rule_agent.py", "tuned.py", "llm_agent.py")
 SIMULATOR_READS = ("_sim", "tape", "event_log")
 LEAD_SEEDS = split_seeds("test", 4)
 

@@ -1,7 +1,7 @@
 """Baseline agents: every agent has ``act(obs, info) -> np.ndarray``.
 
 :class:`OracleAgent` is PRIVILEGED: it reads the episode's ground truth, the ceiling of every
-table and never a baseline to beat.
+table and never a baseline to beat. :class:`TunedAgent` is the strongest honest heuristic.
 
 :class:`LLMAgent` needs the ``llm`` extra: it imports ``openai`` only when built.
 :class:`PolicyAgent` needs the ``train`` extra; it is imported on first use, so importing
@@ -23,6 +23,7 @@ from helixdesk.agents.llm_agent import (
 from helixdesk.agents.oracle import OracleAgent, OracleRules
 from helixdesk.agents.random_agent import RandomAgent
 from helixdesk.agents.rule_agent import RuleAgent
+from helixdesk.agents.tuned import TunedAgent, TunedParams
 
 if TYPE_CHECKING:
     from helixdesk.agents.policy_agent import PolicyAgent
@@ -48,4 +49,6 @@ __all__ = [
     "PolicyAgent",
     "RandomAgent",
     "RuleAgent",
+    "TunedAgent",
+    "TunedParams",
 ]
