@@ -36,6 +36,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from helixdesk import spaces
 from helixdesk.agents.rule_agent import (
     ANGRY_SENTIMENT,
     COMPLAINT_SENTIMENT,
@@ -45,18 +46,6 @@ from helixdesk.agents.rule_agent import (
 )
 from helixdesk.config import HelixConfig
 from helixdesk.simulator.employee_sim import skill_matrix
-from helixdesk.spaces import (
-    ALERT_GM,
-    AUTO_REPLY,
-    COMPLAINT,
-    CRITICAL,
-    FLAG_FOR_REVIEW,
-    HIGH,
-    MEDIUM,
-    NO_SECONDARY,
-    NORMAL,
-    QUERY,
-)
 
 FITTED_PATH = Path(__file__).with_name("tuned.json")
 
@@ -116,12 +105,14 @@ class TunedAgent(RuleAgent):
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         features, mask = self._layout.decode(obs), info["action_mask"]
         if features["keyword_flag"] > 0.5:
-            cls, priority = COMPLAINT, CRITICAL
+            cls, priority = spaces.COMPLAINT, spaces.CRITICAL
         elif features["agent_confidence"] < self.params.review_below:
-            return np.array([FLAG_FOR_REVIEW, NORMAL, self._n_employees, NO_SECONDARY])
+            return np.array(
+                [spaces.FLAG_FOR_REVIEW, spaces.NORMAL, self._n_employees, spaces.NO_SECONDARY]
+            )
         else:
             cls = self._classify(features)
-            priority = self._priority(features) if cls == COMPLAINT else NORMAL
+            priority = self._priority(features) if cls == spaces.COMPLAINT else spaces.NORMAL
         category = self._category(features)
         assignee = self._route(features, mask, category)
         secondary = self._choose_secondary(cls, features, mask, category)
@@ -131,15 +122,15 @@ class TunedAgent(RuleAgent):
         """Complaint when the tone says so, unless the confidence says the tone lies."""
         complaint_tone = features["sentiment"] < self.params.complaint_sentiment
         contradicted = features["agent_confidence"] < self.params.invert_below
-        return COMPLAINT if complaint_tone != contradicted else QUERY
+        return spaces.COMPLAINT if complaint_tone != contradicted else spaces.QUERY
 
     def _priority(self, features: dict[str, np.float32]) -> int:
         sentiment = features["sentiment"]
         if sentiment < self.params.critical_sentiment:
-            return CRITICAL
+            return spaces.CRITICAL
         if sentiment < self.params.high_sentiment or features["tier_enterprise"] > 0.5:
-            return HIGH
-        return MEDIUM
+            return spaces.HIGH
+        return spaces.MEDIUM
 
     def _route(
         self, features: dict[str, np.float32], mask: np.ndarray, category: int | None
@@ -159,8 +150,8 @@ class TunedAgent(RuleAgent):
     ) -> int:
         """Auto-reply a query the KB covers when confident enough; else alert on growth."""
         confident = features["agent_confidence"] >= self.params.reply_confidence
-        if cls == QUERY and confident and mask[self._masks["secondary"] + AUTO_REPLY]:
-            return AUTO_REPLY
+        if cls == spaces.QUERY and confident and mask[self._masks["secondary"] + spaces.AUTO_REPLY]:
+            return spaces.AUTO_REPLY
         if self._growth(features, category) > self.params.alert_growth:
-            return ALERT_GM
-        return NO_SECONDARY
+            return spaces.ALERT_GM
+        return spaces.NO_SECONDARY
