@@ -8,12 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from helixdesk.agents import BaseAgent, LLMAgent, RandomAgent, RuleAgent
+from helixdesk.agents import BaseAgent, LLMAgent, OracleAgent, RandomAgent, RuleAgent, TunedAgent
 from helixdesk.env import REWARD_RAW, HelixDeskEnv
 from helixdesk.metrics import episode_metrics
 from helixdesk.simulator.dynamics.events import EventLog
 
-AGENT_NAMES = ("rule", "random")
+# Offline agents. "oracle" is PRIVILEGED (it reads the episode's ground truth): the ceiling
+# of every table, never a baseline to beat.
+AGENT_NAMES = ("rule", "random", "tuned", "oracle")
 LLM_AGENT = "llm"  # offline agents above; this one needs an API key (see LLMAgent)
 POLICY_AGENTS = ("sb3", "ppo")  # a trained SB3 policy: ``model`` is the saved zip (train extra)
 
@@ -56,12 +58,18 @@ def make_agent(
     model: str | None = None,
     base_url: str | None = None,
 ) -> BaseAgent:
-    """An agent by name: ``rule``, ``random`` (seeded with ``seed``), ``llm`` (``model`` and
-    ``base_url`` as in :class:`LLMAgent`) or ``sb3`` / ``ppo`` (``model``: a saved SB3 zip)."""
+    """An agent by name: ``rule``, ``random`` (seeded with ``seed``), ``tuned`` (fitted for
+    ``env``'s scenario), ``oracle`` (PRIVILEGED: reads the ground truth), ``llm`` (``model``
+    and ``base_url`` as in :class:`LLMAgent`) or ``sb3`` / ``ppo`` (``model``: a saved SB3
+    zip)."""
     if name == "rule":
         return RuleAgent(env)
     if name == "random":
         return RandomAgent(env, seed=seed)
+    if name == "tuned":
+        return TunedAgent(env)
+    if name == "oracle":
+        return OracleAgent(env, seed=seed)
     if name == LLM_AGENT:
         return LLMAgent(env, model=model, base_url=base_url)
     if name in POLICY_AGENTS:

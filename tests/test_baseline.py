@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from helixdesk.protocol import split_seeds
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # The seed README's published baseline (random, rule); every cell must land within ±0.10.
@@ -86,3 +88,31 @@ def test_baseline__options_select_agents_tasks_and_seeds(tmp_path: Path) -> None
     assert data["seeds"] == [1, 2]
     assert list(data["results"]) == ["rule"]
     assert list(data["results"]["rule"]) == ["easy"]
+
+
+def test_baseline__split_plays_its_first_seeds_and_reports_cis(tmp_path: Path) -> None:
+    out = tmp_path / "split.json"
+    args = ("--agents", "tuned", "oracle", "--tasks", "easy", "--split", "test")
+    shown = _run(*args, "--episodes", "2", "--json", str(out), "--markdown").stdout
+    data = json.loads(out.read_text())
+    assert data["seeds"] == split_seeds("test", 2)
+    assert data["split"] == "test"
+    for agent in ("tuned", "oracle"):
+        cell = data["results"][agent]["easy"]
+        assert cell["ci_low"] <= cell["mean"] <= cell["ci_high"]
+    assert "| Oracle (privileged) (n=2) |" in shown
+    assert f"[{cell['ci_low']:.3f}, {cell['ci_high']:.3f}]" in shown
+
+
+@pytest.mark.parametrize(
+    "args", [("--split", "test", "--seeds", "1"), ("--episodes", "3"), ("--split", "dev")]
+)
+def test_baseline__seed_options_that_do_not_fit_are_usage_errors(args: tuple[str, ...]) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "baseline.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr

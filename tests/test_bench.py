@@ -71,3 +71,19 @@ def test_frames_script__reports_the_frame_cost_and_both_step_rates() -> None:
         "steps/s without render(), render_mode=None",
         "steps/s without render(), render_mode='rgb_array'",
     ]
+
+
+def test_validity_script__writes_every_section_of_the_page(tmp_path: Path) -> None:
+    out = tmp_path / "benchmark.md"
+    script = ROOT / "bench" / "validity.py"
+    subprocess.run(
+        [sys.executable, str(script), "--seeds", "2", "--no-policy", "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    page = out.read_text(encoding="utf-8")
+    for heading in ("## Agents", "## Oracle ablations", "## Return against grade", "Must show"):
+        assert heading in page
+    for row in ("| random |", "| tuned |", "| oracle (privileged) |", "| oracle, never flag |"):
+        assert row in page

@@ -12,6 +12,7 @@ import pytest
 
 from helixdesk.metrics import episode_metrics
 from helixdesk.monitor.event_export import read_event_logs
+from helixdesk.protocol import split_seeds
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "evaluate.py"
@@ -142,3 +143,25 @@ def test_evaluate__runs_from_another_directory(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "here.json").read_text(encoding="utf-8"))
     assert list(report["agents"]) == ["rule"]
     assert report["seeds"] == [0]
+
+
+def test_evaluate__split_plays_its_first_seeds_with_cis(tmp_path: Path) -> None:
+    out = tmp_path / "split.json"
+    result = run_cli(
+        *("--agent", "tuned", "oracle", "--split", "test", "--episodes", "2"),
+        *("--json", str(out)),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["seeds"] == split_seeds("test", 2)
+    assert report["split"] == "test"
+    for agent in report["agents"].values():
+        summary = agent["summary"]["return"]
+        assert summary["ci_low"] <= summary["mean"] <= summary["ci_high"]
+    assert "95% CI" in result.stdout
+
+
+def test_evaluate__seed_and_split_are_exclusive() -> None:
+    result = run_cli("--seed", "3", "--split", "test")
+    assert result.returncode == 2
+    assert "not allowed with argument" in result.stderr

@@ -54,10 +54,7 @@ class RuleAgent(BaseAgent):
         self._n_employees = self._layout.n_employees
         self._masks = mask_offsets(self._n_employees)
         codes = CATEGORY_CODES[: len(self._layout.categories)]
-        self._category_of_code = {
-            tuple(code.astype(int)): name
-            for code, name in zip(codes, self._layout.categories, strict=True)
-        }
+        self._category_of_code = {tuple(code.astype(int)): c for c, code in enumerate(codes)}
 
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         features = self._layout.decode(obs)
@@ -86,9 +83,19 @@ class RuleAgent(BaseAgent):
             return self._n_employees
         return int(np.argmin(np.where(available, loads, np.inf)))
 
-    def _secondary(self, features: dict[str, np.float32]) -> int:
+    def _category(self, features: dict[str, np.float32]) -> int | None:
+        """The index of the email's category, read off its category code (None after the
+        last email)."""
         code = tuple(int(features[f"category_code_{i}"]) for i in range(CATEGORY_CODE_SLOTS))
-        category = self._category_of_code.get(code)
-        if category is not None and features[f"trend_{category}"] > SURGE_GROWTH:
+        return self._category_of_code.get(code)
+
+    def _growth(self, features: dict[str, np.float32], category: int | None) -> np.float32:
+        """The watchdog growth of the email's category (0 when there is no email)."""
+        if category is None:
+            return np.float32(0.0)
+        return features[f"trend_{self._layout.categories[category]}"]
+
+    def _secondary(self, features: dict[str, np.float32]) -> int:
+        if self._growth(features, self._category(features)) > SURGE_GROWTH:
             return ALERT_GM
         return NO_SECONDARY

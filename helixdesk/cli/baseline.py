@@ -4,14 +4,22 @@ Usage::
 
     python baseline.py                                   # rule + random, all tasks, 42/100/2026
     python baseline.py --agents rule --tasks hard expert --seeds 1 2 3
+    python baseline.py --agents random rule tuned oracle --split test   # 30 test seeds, CIs
     python baseline.py --json baseline.json              # machine-readable results
     python baseline.py --markdown                        # the table pasted in the README
     python baseline.py --agents llm --model gpt-4o       # needs API_KEY or HF_TOKEN
     python baseline.py --agents rule ppo --model runs/ppo-0/model.zip   # a trained policy
 
 Each (agent, task, seed) is one episode of the task's scenario from that seed; the random
-agent's own generator is seeded with the same seed, so every cell is reproducible. ``std`` is
-the population standard deviation over seeds.
+agent's own generator is seeded with the same seed, so every cell is reproducible. Without
+``--split`` the seeds are ``--seeds`` (default: the seed README's 42, 100 and 2026) and a cell
+shows the mean ± the population standard deviation, as that table does. ``--split train|test``
+plays the first ``--episodes`` seeds of that split (default 30, :mod:`helixdesk.protocol`)
+and a cell shows the mean with its 95 % bootstrap confidence interval: the protocol's tables.
+The JSON always has both (``std``, ``ci_low``, ``ci_high``).
+
+``tuned`` is the strongest honest heuristic; ``oracle`` is PRIVILEGED (it reads the episode's
+ground truth), the ceiling of the table and never a baseline to beat.
 
 The ``llm`` agent (:class:`helixdesk.agents.LLMAgent`, default model gpt-4o, ``--base-url``
 else ``API_BASE_URL``) is not run by default. Without an API key it is skipped with a note on
@@ -40,6 +48,7 @@ from helixdesk.agents.llm_agent import (
     resolve_llm_config,
 )
 from helixdesk.evaluation import AGENT_NAMES, LLM_AGENT, make_agent
+from helixdesk.protocol import SPLITS, TABLE_SEEDS, mean_ci, split_seeds
 from helixdesk.tasks import TASK_IDS, TASKS
 
 DEFAULT_SEEDS = (42, 100, 2026)
@@ -47,6 +56,8 @@ PPO_AGENT = "ppo"
 AGENT_TITLES = {
     "random": "Random agent",
     "rule": "Rule-based agent",
+    "tuned": "Tuned heuristic",
+    "oracle": "Oracle (privileged)",
     LLM_AGENT: "LLM agent",
     PPO_AGENT: "PPO agent",
 }
@@ -69,9 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         choices=[*AGENT_NAMES, LLM_AGENT, PPO_AGENT],
         default=["random", "rule"],
+        help="oracle is PRIVILEGED (reads the ground truth): the ceiling, not a baseline",
     )
     parser.add_argument("--tasks", nargs="+", choices=TASK_IDS, default=list(TASK_IDS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=list(DEFAULT_SEEDS))
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", nargs="+", type=int, help="default: the seed table's 42 100 2026")
+    seeds.add_argument(
+        "--split",
+        choices=SPLITS,
+        help="play the first --episodes seeds of this split and report 95%% CIs",
+    )
+    parser.add_argument(
+        "--episodes", type=int, help=f"seeds taken from --split (default {TABLE_SEEDS})"
+    )
     parser.add_argument("--json", type=Path, help="write the results as JSON to this path")
     parser.add_argument(
         "--markdown", action="store_true", help="print only the README's markdown table"
@@ -87,11 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
 def score_cell(
     agent_name: str, task_id: str, seeds: Sequence[int], **llm: str | None
 ) -> dict[str, Any]:
-    """Mean, std and per-seed scores of one agent on one task (``llm``: model, base_url)."""
+    """Mean, std, 95 % CI and per-seed scores of one agent on one task (``llm``: model,
+    base_url)."""
     task = TASKS[task_id]
     env = task.make_env()
     scores = [task.grade(env, make_agent(agent_name, env, seed, **llm), seed) for seed in seeds]
-    return {"mean": float(np.mean(scores)), "std": float(np.std(scores)), "scores": scores}
+    return {**mean_ci(scores).as_dict(), "std": float(np.std(scores)), "scores": scores}
 
 
 def run_baselines(
@@ -114,8 +136,9 @@ def runnable_agents(args: argparse.Namespace) -> list[str]:
     return list(args.agents)
 
 
-def markdown_table(results: Results, seeds: Sequence[int]) -> str:
-    """The baseline table as GitHub markdown, one row per task, one column per agent."""
+def markdown_table(results: Results, seeds: Sequence[int], with_ci: bool = False) -> str:
+    """The baseline table as GitHub markdown, one row per task, one column per agent; cells
+    are mean ± std, or with ``with_ci`` the mean and its 95 % CI."""
     agents = list(results)
     tasks = list(next(iter(results.values())))
     titles = [f"{AGENT_TITLES.get(agent, agent)} (n={len(seeds)})" for agent in agents]
@@ -124,22 +147,35 @@ def markdown_table(results: Results, seeds: Sequence[int]) -> str:
         "|---|" + "---|" * len(agents) + "---|",
     ]
     for task in tasks:
-        cells = [_mean_std(results[agent][task]) for agent in agents]
+        cells = [format_cell(results[agent][task], with_ci) for agent in agents]
         lines.append(f"| {task} | " + " | ".join(cells) + f" | {TASK_METRICS[task]} |")
     return "\n".join(lines)
 
 
-def _mean_std(cell: dict[str, Any]) -> str:
+def format_cell(cell: dict[str, Any], with_ci: bool, separator: str = " ") -> str:
+    """``mean ± std``, or with ``with_ci`` the mean, ``separator`` and its 95 % CI
+    ``[low, high]``."""
+    if with_ci:
+        return f"{cell['mean']:.3f}{separator}[{cell['ci_low']:.3f}, {cell['ci_high']:.3f}]"
     return f"{cell['mean']:.3f} ± {cell['std']:.3f}"
 
 
-def _rich_table(results: Results, seeds: Sequence[int]) -> Table:
-    table = Table(title=f"HelixDesk baselines (seeds {', '.join(map(str, seeds))})")
+def _seed_caption(seeds: Sequence[int], split: str | None) -> str:
+    if split is None:
+        return f"seeds {', '.join(map(str, seeds))}"
+    return f"{split} seeds {seeds[0]}–{seeds[-1]}, mean [95% CI]"
+
+
+def _rich_table(results: Results, seeds: Sequence[int], split: str | None) -> Table:
+    table = Table(
+        title=f"HelixDesk baselines ({_seed_caption(seeds, split)})", show_lines=split is not None
+    )
     table.add_column("Task")
     for agent in results:
         table.add_column(AGENT_TITLES.get(agent, agent), justify="right")
     for task in next(iter(results.values())):
-        table.add_row(task, *(_mean_std(results[agent][task]) for agent in results))
+        cells = (format_cell(results[agent][task], split is not None, "\n") for agent in results)
+        table.add_row(task, *cells)
     return table
 
 
@@ -153,14 +189,13 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--agents ppo needs --model PATH (a model.zip written by train.py)")
     elif LLM_AGENT in args.agents and not args.model:
         args.model = DEFAULT_MODEL
+    seeds = chosen_seeds(parser, args)
     agents = runnable_agents(args)
     if not agents:
         print("baseline.py: no agent left to run", file=sys.stderr)
         return 1
     try:
-        results = run_baselines(
-            agents, args.tasks, args.seeds, model=args.model, base_url=args.base_url
-        )
+        results = run_baselines(agents, args.tasks, seeds, model=args.model, base_url=args.base_url)
     except LLMError as exc:
         print(f"{LLM_AGENT}: failed — {exc}", file=sys.stderr)
         return 1
@@ -168,12 +203,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PPO_AGENT}: failed — {exc}", file=sys.stderr)
         return 2
     if args.json is not None:
-        payload: dict[str, Any] = {"seeds": args.seeds, "results": results}
+        payload: dict[str, Any] = {"seeds": seeds, "split": args.split, "results": results}
         if LLM_AGENT in agents:
             payload["llm_model"] = args.model
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     if args.markdown:
-        print(markdown_table(results, args.seeds))
+        print(markdown_table(results, seeds, with_ci=args.split is not None))
     else:
-        Console().print(_rich_table(results, args.seeds))
+        Console().print(_rich_table(results, seeds, args.split))
     return 0
+
+
+def chosen_seeds(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[int]:
+    """``--seeds``, the first ``--episodes`` seeds of ``--split``, or the seed table's."""
+    if args.split is None:
+        if args.episodes is not None:
+            parser.error("--episodes takes its seeds from --split: give --split train|test")
+        return list(args.seeds or DEFAULT_SEEDS)
+    try:
+        return split_seeds(args.split, args.episodes or TABLE_SEEDS)
+    except ValueError as exc:
+        parser.error(str(exc))

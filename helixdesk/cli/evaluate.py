@@ -6,9 +6,16 @@ Usage::
         --config my.yaml --json results.json --plot compare.png --events events.jsonl
 
 Episode ``k`` uses seed ``S + k`` for every agent (and for the random agent's own generator),
-so all agents face identical inboxes and a run is reproducible. The summary table shows
-``mean ± std`` (population std) over episodes; episodes where a metric is undefined are
-skipped, and ``–`` means it was undefined in every episode.
+so all agents face identical inboxes and a run is reproducible. ``--split train|test`` plays
+the first ``--episodes`` seeds of that split instead (:mod:`helixdesk.protocol`; the
+protocol's tables use ``--split test`` and at least 30 episodes). The summary table shows
+``mean ± std`` (population std) over episodes, or with ``--split`` the mean and its 95 %
+bootstrap confidence interval; the JSON summary always has ``mean``, ``std``, ``ci_low``,
+``ci_high`` and ``n``. Episodes where a metric is undefined are skipped, and ``–`` means it
+was undefined in every episode.
+
+``tuned`` is the strongest honest heuristic; ``oracle`` is PRIVILEGED (it reads the episode's
+ground truth): the ceiling, never a baseline to beat.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from helixdesk.env import HelixDeskEnv
 from helixdesk.evaluation import AGENT_NAMES, EpisodeResult, make_agent, run_episode
 from helixdesk.monitor.event_export import write_event_logs
 from helixdesk.monitor.plots import plot_agent_comparison
+from helixdesk.protocol import SPLITS, mean_ci, split_seeds
 
 SB3_AGENT = "sb3"  # a trained policy: needs --model PATH and the train extra
 
@@ -64,11 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         choices=[*AGENT_NAMES, SB3_AGENT],
         default=["rule"],
-        help="agents to evaluate (sb3 needs --model)",
+        help="agents to evaluate (sb3 needs --model; oracle is PRIVILEGED: it reads the "
+        "ground truth, the ceiling and not a baseline)",
     )
     parser.add_argument("--model", help="saved SB3 model zip for --agent sb3 (train.py --out)")
     parser.add_argument("--episodes", type=_positive_int, default=100, help="episodes per agent")
-    parser.add_argument("--seed", type=int, default=0, help="seed of episode 0 (k uses S+k)")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, help="seed of episode 0 (k uses S+k; default 0)")
+    seeds.add_argument(
+        "--split", choices=SPLITS, help="play the split's first --episodes seeds; 95%% CIs"
+    )
     parser.add_argument("--config", help="YAML file merged over the packaged defaults")
     parser.add_argument("--json", help="write summaries and per-episode metrics here")
     parser.add_argument("--plot", help="write a PNG comparing the agents here")
@@ -120,11 +133,12 @@ def episode_row(result: EpisodeResult) -> dict[str, Any]:
 
 
 def summarize(values: Sequence[float | None]) -> dict[str, Any]:
-    """Mean, population std and count of the values that are not ``None``."""
+    """Mean with its 95 % bootstrap CI, population std and count of the values that are not
+    ``None``."""
     present = np.array([value for value in values if value is not None], dtype=float)
     if not len(present):
-        return {"mean": None, "std": None, "n": 0}
-    return {"mean": float(present.mean()), "std": float(present.std()), "n": len(present)}
+        return {"mean": None, "ci_low": None, "ci_high": None, "std": None, "n": 0}
+    return {**mean_ci(present).as_dict(), "std": float(present.std()), "n": len(present)}
 
 
 def agent_report(results: Sequence[EpisodeResult]) -> dict[str, Any]:
@@ -136,32 +150,43 @@ def agent_report(results: Sequence[EpisodeResult]) -> dict[str, Any]:
 
 
 def build_report(
-    results_by_agent: ResultsByAgent, seeds: Sequence[int], config_path: str | None
+    results_by_agent: ResultsByAgent,
+    seeds: Sequence[int],
+    config_path: str | None,
+    split: str | None = None,
 ) -> dict[str, Any]:
     """The ``--json`` document."""
     agents = {name: agent_report(results) for name, results in results_by_agent.items()}
-    return {"seeds": list(seeds), "config": config_path, "agents": agents}
+    return {"seeds": list(seeds), "split": split, "config": config_path, "agents": agents}
 
 
-def format_summary(summary: dict[str, Any], spec: str) -> str:
-    """``mean ± std`` in the given format, or ``–`` when the metric was never defined."""
+def format_summary(summary: dict[str, Any], spec: str, with_ci: bool = False) -> str:
+    """``mean ± std`` (with ``with_ci``: the mean over its 95 % CI ``[low, high]``) in the
+    given format, or ``–`` when the metric was never defined."""
     if summary["n"] == 0:
         return MISSING
+    if with_ci:
+        return (
+            f"{summary['mean']:{spec}}\n[{summary['ci_low']:{spec}}, {summary['ci_high']:{spec}}]"
+        )
     return f"{summary['mean']:{spec}} ± {summary['std']:{spec}}"
 
 
 def summary_table(report: dict[str, Any]) -> Table:
-    """One row per headline metric, one column per agent."""
-    seeds = report["seeds"]
+    """One row per headline metric, one column per agent (CIs for a split's seeds)."""
+    seeds, split = report["seeds"], report["split"]
+    where = f"{split} seeds" if split else "seeds"
     table = Table(
-        title=f"HelixDesk evaluation: {len(seeds)} episodes, seeds {seeds[0]}–{seeds[-1]}"
+        title=f"HelixDesk evaluation: {len(seeds)} episodes, {where} {seeds[0]}–{seeds[-1]}"
+        + (", mean [95% CI]" if split else ""),
+        show_lines=bool(split),
     )
-    table.add_column("metric (mean ± std)", no_wrap=True)
+    table.add_column("metric" if split else "metric (mean ± std)", no_wrap=True)
     for name in report["agents"]:
         table.add_column(name, justify="right", no_wrap=True)
     for key, label, spec in TABLE_ROWS:
-        cells = [format_summary(agent["summary"][key], spec) for agent in report["agents"].values()]
-        table.add_row(label, *cells)
+        summaries = [agent["summary"][key] for agent in report["agents"].values()]
+        table.add_row(label, *(format_summary(s, spec, split is not None) for s in summaries))
     return table
 
 
@@ -177,6 +202,14 @@ def write_outputs(
         write_event_logs(args.events, results)
 
 
+def episode_seeds(args: argparse.Namespace) -> list[int]:
+    """The split's first ``--episodes`` seeds, or ``--seed`` (default 0) onwards."""
+    if args.split is not None:
+        return split_seeds(args.split, args.episodes)
+    start = args.seed or 0
+    return [start + episode for episode in range(args.episodes)]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation; returns the process exit code."""
     parser = build_parser()
@@ -188,13 +221,16 @@ def main(argv: list[str] | None = None) -> int:
     if SB3_AGENT in args.agent and not args.model:
         parser.error("--agent sb3 needs --model PATH (a model.zip written by train.py)")
     agents = list(dict.fromkeys(args.agent))
-    seeds = [args.seed + episode for episode in range(args.episodes)]
+    try:
+        seeds = episode_seeds(args)
+    except ValueError as error:
+        parser.error(str(error))
     try:
         results = run_agents(agents, config, seeds, args.model)
     except (FileNotFoundError, ModuleNotFoundError, ValueError) as error:
         Console(stderr=True).print(f"error: {error}", markup=False, highlight=False)
         return 2
-    report = build_report(results, seeds, args.config)
+    report = build_report(results, seeds, args.config, args.split)
     Console().print(summary_table(report))
     try:
         write_outputs(args, results, report)

@@ -55,6 +55,25 @@ def scenario_config(task: str | None) -> HelixConfig:
     return get_task(task).config()
 
 
+def make_scenario_env(scenario: str, **kwargs: Any) -> HelixDeskEnv:
+    """An env playing ``scenario`` (a name in :data:`SCENARIOS`: the packaged default or a
+    task's scenario)."""
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; choose from {', '.join(SCENARIOS)}")
+    return HelixDeskEnv(config=_packaged(scenario), **kwargs)
+
+
+def scenario_of(config: HelixConfig) -> str | None:
+    """The name in :data:`SCENARIOS` of the scenario ``config`` is (the packaged default or a
+    task's), or None for any other config."""
+    return next((name for name in SCENARIOS if config == _packaged(name)), None)
+
+
+@cache
+def _packaged(scenario: str) -> HelixConfig:
+    return load_config() if scenario == DEFAULT_SCENARIO else get_task(scenario).config()
+
+
 def team_size() -> int:
     """The largest team of any scenario a client can reset to (every one has 5 today)."""
     return max(scenario_config(task).env.n_employees for task in (None, *TASK_IDS))
@@ -70,6 +89,8 @@ __all__ = [
     "get_task",
     "grade",
     "make_env",
+    "make_scenario_env",
     "scenario_config",
+    "scenario_of",
     "team_size",
 ]

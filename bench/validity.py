@@ -1,0 +1,264 @@
+"""How well the benchmark separates agents under the current dynamics: ``docs/benchmark.md``.
+
+Usage: ``python bench/validity.py [--seeds N] [--policy PATH | --no-policy] [--out F]``.
+
+Every agent of the pool plays the first ``--seeds`` (default 30) seeds of the *test* split
+(:mod:`helixdesk.protocol`) on the default scenario and on each task's scenario. The page
+reports, with 95 % bootstrap confidence intervals:
+
+* the agents — random, rule, tuned, the shipped policy (when the ``train`` extra is
+  installed) and the PRIVILEGED oracle — on return (default scenario) and on every grade;
+* the oracle's ablations, each switching one of its rules off (:class:`OracleRules`);
+* per task, the Spearman rank correlation between mean return and mean grade over the pool;
+* issue 21's "Must show" checks that these figures can answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from helixdesk.agents import BaseAgent, OracleAgent, OracleRules
+from helixdesk.env import HelixDeskEnv
+from helixdesk.evaluation import make_agent, run_episode
+from helixdesk.protocol import TABLE_SEEDS, MeanCI, mean_ci, split_seeds
+from helixdesk.tasks import DEFAULT_SCENARIO, SCENARIOS, TASK_IDS, get_task, make_scenario_env
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "docs" / "benchmark.md"
+SHIPPED_POLICY = ROOT / "policies" / "maskable_ppo" / "model.zip"
+POLICY = "shipped policy"
+ORACLE = "oracle (privileged)"
+ABLATIONS = {
+    "oracle, random priority": OracleRules(severity_priority=False),
+    "oracle, never auto-reply": OracleRules(auto_reply=False),
+    "oracle, never alert GM": OracleRules(alert_gm=False),
+    "oracle, never flag": OracleRules(flag_reviews=False),
+}
+# Issue 21's bars: the oracle's lead over the best honest heuristic, per task.
+HEADROOM_BARS = {"medium": 0.08, "hard": 0.15, "expert": 0.15}
+PRIORITY_BAR = 0.05  # the random-priority oracle loses at least this on medium or hard
+RANK_BAR = 0.8  # Spearman(mean return, mean grade) over the pool, on medium, hard, expert
+
+AgentFactory = Callable[[HelixDeskEnv, int], BaseAgent]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One agent on one scenario: per-seed returns and (for a task) grades."""
+
+    returns: list[float]
+    grades: list[float] | None
+
+    @property
+    def headline(self) -> list[float]:
+        """The grades of a task, the returns of the default scenario."""
+        return self.grades if self.grades is not None else self.returns
+
+    def mean(self) -> float:
+        return float(np.mean(self.headline))
+
+
+Table = dict[str, dict[str, Scores]]  # agent -> scenario -> scores
+
+
+def agent_pool(policy: Path | None) -> dict[str, AgentFactory]:
+    """The agents, then the oracle's ablations, by their row names."""
+    pool: dict[str, AgentFactory] = {
+        name: (lambda env, seed, name=name: make_agent(name, env, seed))
+        for name in ("random", "rule", "tuned")
+    }
+    if policy is not None:
+        pool[POLICY] = lambda env, seed: make_agent("ppo", env, seed, model=str(policy))
+    pool[ORACLE] = lambda env, seed: OracleAgent(env, seed)
+    for name, rules in ABLATIONS.items():
+        pool[name] = lambda env, seed, rules=rules: OracleAgent(env, seed, rules)
+    return pool
+
+
+def play(scenario: str, factory: AgentFactory, seeds: list[int]) -> Scores:
+    """Every seed once; a task's episodes are graded from their event logs."""
+    env = make_scenario_env(scenario)
+    task = get_task(scenario) if scenario != DEFAULT_SCENARIO else None
+    returns, grades = [], []
+    for seed in seeds:
+        returns.append(run_episode(env, factory(env, seed), seed).episode_return)
+        if task is not None:
+            grades.append(task.score_log(env.event_log))
+    return Scores(returns, grades if task is not None else None)
+
+
+def measure(pool: dict[str, AgentFactory], seeds: list[int]) -> Table:
+    table: Table = {}
+    for name, factory in pool.items():
+        print(f"playing {name}", file=sys.stderr)
+        table[name] = {scenario: play(scenario, factory, seeds) for scenario in SCENARIOS}
+    return table
+
+
+def _cell(value: MeanCI, spec: str) -> str:
+    return f"{value.mean:{spec}} [{value.low:{spec}}, {value.high:{spec}}]"
+
+
+def results_table(table: Table, agents: list[str]) -> list[str]:
+    """Markdown rows: return on the default scenario, then every task's grade."""
+    lines = [
+        "| agent | return (default) | " + " | ".join(TASK_IDS) + " |",
+        "|---|" + "---|" * (1 + len(TASK_IDS)),
+    ]
+    for name in agents:
+        cells = [_cell(mean_ci(table[name][DEFAULT_SCENARIO].headline), ".2f")]
+        cells += [_cell(mean_ci(table[name][task].headline), ".3f") for task in TASK_IDS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def ablation_table(table: Table) -> list[str]:
+    """Markdown rows: each ablation's change against the full oracle (mean, paired seeds)."""
+    lines = [
+        "| ablation | Δ return (default) | " + " | ".join(f"Δ {t}" for t in TASK_IDS) + " |",
+        "|---|" + "---|" * (1 + len(TASK_IDS)),
+    ]
+    for name in ABLATIONS:
+        deltas = [
+            _cell(
+                mean_ci(np.subtract(table[name][s].headline, table[ORACLE][s].headline)),
+                ".2f" if s == DEFAULT_SCENARIO else ".3f",
+            )
+            for s in SCENARIOS
+        ]
+        lines.append(f"| {name} | " + " | ".join(deltas) + " |")
+    return lines
+
+
+def task_returns_table(table: Table) -> list[str]:
+    """Markdown rows: every row's mean return on each task's scenario."""
+    lines = ["| row | " + " | ".join(TASK_IDS) + " |", "|---|" + "---|" * len(TASK_IDS)]
+    for name in table:
+        cells = [f"{np.mean(table[name][task].returns):.2f}" for task in TASK_IDS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def rank_correlations(table: Table) -> dict[str, float]:
+    """Per task: Spearman correlation of mean return and mean grade over every agent."""
+    out = {}
+    for task in TASK_IDS:
+        returns = [np.mean(table[name][task].returns) for name in table]
+        grades = [table[name][task].mean() for name in table]
+        out[task] = float(stats.spearmanr(returns, grades).statistic)
+    return out
+
+
+def must_show(table: Table, correlations: dict[str, float]) -> list[str]:
+    """Issue 21's checks these figures answer, each with its measured value."""
+    lines = []
+    for task, bar in HEADROOM_BARS.items():
+        honest = max(table[name][task].mean() for name in ("rule", "tuned"))
+        lead = table[ORACLE][task].mean() - honest
+        lines.append(_check(f"oracle − max(rule, tuned) on {task} ≥ {bar}", lead, lead >= bar))
+    losses = {
+        task: table[ORACLE][task].mean() - table["oracle, random priority"][task].mean()
+        for task in ("medium", "hard")
+    }
+    worst = max(losses.values())
+    shown = ", ".join(f"{task} {loss:+.3f}" for task, loss in losses.items())
+    lines.append(
+        _check(
+            f"random priority costs the oracle ≥ {PRIORITY_BAR} on medium or hard ({shown})",
+            worst,
+            worst >= PRIORITY_BAR,
+        )
+    )
+    for task in ("medium", "hard", "expert"):
+        rho = correlations[task]
+        lines.append(
+            _check(f"Spearman(return, grade) on {task} ≥ {RANK_BAR}", rho, rho >= RANK_BAR)
+        )
+    return lines
+
+
+def _check(claim: str, value: float, met: bool) -> str:
+    return f"- {'met' if met else '**not met**'}: {claim} — measured {value:.3f}"
+
+
+def page(table: Table, seeds: list[int], command: str) -> str:
+    agents = [name for name in table if name not in ABLATIONS]
+    correlations = rank_correlations(table)
+    rho_row = " | ".join(f"{correlations[task]:+.2f}" for task in TASK_IDS)
+    parts = [
+        "# Benchmark validity under the current dynamics",
+        "",
+        f"Generated by `{command}`: {len(seeds)} test seeds ({seeds[0]}–{seeds[-1]}), every",
+        "agent on the same inboxes. Cells are the mean and its 95 % bootstrap confidence",
+        "interval (`helixdesk.protocol`). The oracle is PRIVILEGED (it reads the episode's",
+        "ground truth): the ceiling, not a baseline to beat. Protocol and agents:",
+        "`docs/evaluation.md`.",
+        "",
+        "## Agents",
+        "",
+        *results_table(table, agents),
+        "",
+        "## Oracle ablations",
+        "",
+        "Each row switches one of the oracle's rules off; cells are the change against the full",
+        "oracle on the same seeds (paired), so a positive change means the rule *costs* score.",
+        "",
+        *ablation_table(table),
+        "",
+        "## Return against grade",
+        "",
+        "Mean return of every row above on each task's scenario (the grades are in the tables",
+        "above):",
+        "",
+        *task_returns_table(table),
+        "",
+        f"Spearman rank correlation of mean return and mean grade over these {len(table)} rows,",
+        "per task scenario:",
+        "",
+        "| " + " | ".join(TASK_IDS) + " |",
+        "|" + "---|" * len(TASK_IDS),
+        f"| {rho_row} |",
+        "",
+        '## Issue 21\'s "Must show", as these figures answer it',
+        "",
+        *must_show(table, correlations),
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=TABLE_SEEDS, help="test seeds per cell")
+    policy = parser.add_mutually_exclusive_group()
+    policy.add_argument("--policy", type=Path, default=SHIPPED_POLICY, help="an SB3 model zip")
+    policy.add_argument("--no-policy", action="store_true", help="leave the policy out")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    model = None if args.no_policy else _usable_policy(args.policy)
+    seeds = split_seeds("test", args.seeds)
+    table = measure(agent_pool(model), seeds)
+    command = " ".join(["python bench/validity.py", *(argv if argv is not None else sys.argv[1:])])
+    args.out.write_text(page(table, seeds, command), encoding="utf-8")
+    return 0
+
+
+def _usable_policy(path: Path) -> Path | None:
+    """``path``, or None (with a note) when the train extra to play it is missing."""
+    try:
+        import sb3_contrib  # noqa: F401
+    except ImportError:
+        print(f"{POLICY}: left out — needs the train extra", file=sys.stderr)
+        return None
+    return path
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
