@@ -150,10 +150,17 @@ class OracleAgent(BaseAgent):
         return best.employee if best.finish <= best.deadline else self._n_employees
 
     def _placement(self, employee: int, queue: EmployeeQueue, ticket: QueuedTicket) -> Placement:
+        current = queue.in_service
         misses_before, _ = self._simulate(employee, queue.free_at, queue.waiting, None)
-        misses_after, finish = self._simulate(
-            employee, queue.free_at, (*queue.waiting, ticket), ticket
-        )
+        if current is not None and ticket.order < current.order:  # it interrupts the current
+            misses_after, finish = self._simulate(
+                employee, self._view.now, (*queue.waiting, current, ticket), ticket
+            )
+            misses_before += queue.free_at > current.deadline
+        else:
+            misses_after, finish = self._simulate(
+                employee, queue.free_at, (*queue.waiting, ticket), ticket
+            )
         return Placement(
             employee=employee,
             added_misses=misses_after - misses_before,

@@ -20,6 +20,7 @@ at the email now awaiting triage:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -27,7 +28,8 @@ import gymnasium as gym
 import numpy as np
 
 from helixdesk.env import HelixDeskEnv
-from helixdesk.simulator.schema import Email, Held, Scalar, Server, Surge, Ticket
+from helixdesk.simulator.schema import Email, Held, Scalar, Server, Surge
+from helixdesk.simulator.schema import Ticket as SimTicket
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,12 @@ class QueuedTicket:
 
 @dataclass(frozen=True)
 class EmployeeQueue:
-    """One employee's queue: the ticket in service is done at ``free_at`` (``now`` when the
-    employee is idle); ``waiting`` are the tickets not yet started, in no particular order."""
+    """One employee's queue: the ticket in service (``None`` when idle; its ``work`` is what
+    is left of it) is done at ``free_at`` (``now`` when idle); ``waiting`` are the tickets
+    not yet started, in no particular order."""
 
     free_at: float
+    in_service: QueuedTicket | None
     waiting: tuple[QueuedTicket, ...]
 
 
@@ -109,25 +113,31 @@ class PrivilegedView:
 
     def _queue(self, employee: int) -> EmployeeQueue:
         state = self._sim.state
-        server, emails = state.servers[0, employee], self._sim.tapes.emails[0]
+        server = state.servers[0, employee]
         current = int(server[Server.CURRENT])
-        waiting = []
+        waiting, in_service = [], None
         for i in range(int(server[Server.QLEN])):
             slot = int(state.queues[0, employee, i])
-            if slot == current:
+            ticket = self._ticket(state.held[0, employee, i], slot)
+            if slot != current:
+                waiting.append(ticket)
                 continue
-            held, ticket = state.held[0, employee, i], state.tickets[0, slot]
-            waiting.append(
-                QueuedTicket(
-                    order=int(held[Held.PRIORITY]),
-                    queued_at=float(held[Held.QUEUED_AT]),
-                    deadline=float(held[Held.DEADLINE]),
-                    work=float(ticket[Ticket.WORK]),
-                    category=int(emails[int(ticket[Ticket.EMAIL]), Email.CATEGORY]),
-                )
-            )
+            tickets = state.tickets[0]
+            started, done = tickets[slot, SimTicket.STARTED_AT], float(server[Server.DONE_AT])
+            left = ticket.work * (done - self.now) / (done - started) if done > started else 0.0
+            in_service = dataclasses.replace(ticket, work=left)
         free_at = float(server[Server.DONE_AT]) if current >= 0 else self.now
-        return EmployeeQueue(free_at, tuple(waiting))
+        return EmployeeQueue(free_at, in_service, tuple(waiting))
+
+    def _ticket(self, held: np.ndarray, slot: int) -> QueuedTicket:
+        ticket, emails = self._sim.state.tickets[0, slot], self._sim.tapes.emails[0]
+        return QueuedTicket(
+            order=int(held[Held.PRIORITY]),
+            queued_at=float(held[Held.QUEUED_AT]),
+            deadline=float(held[Held.DEADLINE]),
+            work=float(ticket[SimTicket.WORK]),
+            category=int(emails[int(ticket[SimTicket.EMAIL]), Email.CATEGORY]),
+        )
 
     def service_hours(self, employee: int, work: float, category: int, queue_length: int) -> float:
         """Hours ``employee`` takes over ``work`` of ``category`` when it starts the ticket

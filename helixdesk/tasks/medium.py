@@ -20,11 +20,11 @@ from helixdesk.simulator.dynamics.events import EventLog
 from helixdesk.tasks.base import Task, merge_scenarios
 
 BUSY_DAY = {
-    "env": {"arrival_rate_per_hour": 17.0, "start_days": [0, 5], "start_hours": [8.0, 10.0]},
+    "env": {"arrival_rate_per_hour": 21.0, "start_days": [0, 5], "start_hours": [8.0, 10.0]},
     "sla": {"critical_hours": 0.75, "high_hours": 1.5, "medium_hours": 2.0, "normal_hours": 3.0},
     "employee_sim": {
         "base_resolve_rate": 2.6,
-        "reviewer_resolve_rate": 1.2,
+        "reviewer_resolve_rate": 4.0,
         "overload_threshold": 2,
         "overload_slowdown": 0.5,
     },

@@ -107,15 +107,31 @@ def start_next(ep, model, server: int, now: float) -> None:
     ep.tickets[slot, Ticket.RUSHED] = 1.0 if overload > 0.0 else 0.0
 
 
+@step_kernel
+def _interrupt(ep, server: int, now: float) -> None:
+    """Put the ticket in service back in the queue, keeping the work still to do."""
+    slot = int(ep.servers[server, Server.CURRENT])
+    started, done = ep.tickets[slot, Ticket.STARTED_AT], ep.servers[server, Server.DONE_AT]
+    ep.tickets[slot, Ticket.WORK] *= (done - now) / (done - started)
+    ep.servers[server, Server.CURRENT] = -1.0
+    ep.servers[server, Server.DONE_AT] = np.inf
+
+
 @inlined_step_kernel
 def enqueue(ep, model, server: int, slot: int, now: float) -> None:
+    """Queue ``slot`` with ``server``. A ticket more urgent than the one in service
+    interrupts it: the interrupted ticket waits with the work it has left."""
     ep.tickets[slot, Ticket.SERVER] = server
     ep.tickets[slot, Ticket.QUEUED_AT] = now
     queued = int(ep.servers[server, Server.QLEN])
     ep.queues[server, queued] = slot
     hold(ep, server, queued, slot)
     ep.servers[server, Server.QLEN] = queued + 1
-    if ep.servers[server, Server.CURRENT] < 0:
+    current = int(ep.servers[server, Server.CURRENT])
+    if current >= 0 and ep.tickets[slot, Ticket.PRIORITY] < ep.tickets[current, Ticket.PRIORITY]:
+        _interrupt(ep, server, now)
+        current = -1
+    if current < 0:
         start_next(ep, model, server, now)
 
 
