@@ -2,11 +2,10 @@
 
 Score: the mean of three parts, each in [0, 1]:
 
-* ``trend`` — surge alerts caught, weighted by how early: per ground-truth surge, the share
-  of it still to come when the GM was first alerted about it (1.0 at its first email, 0.0
-  if never), averaged over surge events. An alert half-way through a surge prevents half of
-  it (the scenario guarantees at least one surge; were there none, the part would be 1.0
-  without alerts and 0.0 with any);
+* ``trend`` — ground-truth surges for which the GM was alerted while the surge was under way,
+  over surge events (the scenario guarantees at least one; were there none, the part would be
+  1.0 without alerts and 0.0 with any). How early an alert comes counts through CSAT: a
+  surge's emails resolved before the GM heard of it are rated lower;
 * ``csat`` — mean CSAT / 4.5, capped at 1 (0 when nobody rated anything);
 * ``overdue_control`` — 1 − missed deadlines / tickets opened.
 
@@ -30,9 +29,9 @@ CSAT_TARGET = 4.5
 
 def score_parts(log: EventLog) -> dict[str, float]:
     metrics = episode_metrics(log)
-    timeliness = metrics["surge_timeliness"]
+    surges, alerted = metrics["surge_events"], metrics["surges_alerted"]
     no_surge_trend = 0.0 if metrics["gm_alerts"] else 1.0
-    trend = timeliness if timeliness is not None else no_surge_trend
+    trend = alerted / surges if surges else no_surge_trend
     csat = metrics["mean_csat"]
     return {
         "trend": trend,
