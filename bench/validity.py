@@ -9,7 +9,10 @@ reports, with 95 % bootstrap confidence intervals:
 * the agents — random, rule, tuned, the shipped policy (when the ``train`` extra is
   installed) and the PRIVILEGED oracle — on return (default scenario) and on every grade;
 * the oracle's ablations, each switching one of its rules off (:class:`OracleRules`);
+* the shortcut strategies an evaluator would try first (:class:`Shortcut`), against the oracle;
 * per task, the Spearman rank correlation between mean return and mean grade over the pool;
+* how often each reward component fires, and how often the per-step clip binds;
+* the seed README's table re-measured (random and rule on seeds 42, 100, 2026);
 * issue 21's "Must show" checks that these figures can answer.
 """
 
@@ -18,16 +21,29 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import gymnasium as gym
 import numpy as np
 from scipy import stats
 
-from helixdesk.agents import BaseAgent, OracleAgent, OracleRules
-from helixdesk.env import HelixDeskEnv
-from helixdesk.evaluation import make_agent, run_episode
+from helixdesk.agents import BaseAgent, OracleAgent, OracleRules, RuleAgent
+from helixdesk.env import ACTION_MASK, HelixDeskEnv
+from helixdesk.evaluation import StepRecord, make_agent, run_episode
 from helixdesk.protocol import TABLE_SEEDS, MeanCI, mean_ci, split_seeds
+from helixdesk.rewards import COMPONENTS, components_from_info
+from helixdesk.spaces import (
+    ALERT_GM,
+    AUTO_REPLY,
+    COMPLAINT,
+    CRITICAL,
+    FLAG_FOR_REVIEW,
+    NO_SECONDARY,
+    NORMAL,
+    QUERY,
+)
 from helixdesk.tasks import DEFAULT_SCENARIO, SCENARIOS, TASK_IDS, get_task, make_scenario_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +57,24 @@ ABLATIONS = {
     "oracle, never alert GM": OracleRules(alert_gm=False),
     "oracle, never flag": OracleRules(flag_reviews=False),
 }
+SHORTCUTS = (
+    "never flag",
+    "flag only at low confidence",
+    "always auto-reply when unmasked",
+    "alert the GM on any positive trend",
+    "rule, GM threshold 0.2",
+)
+LOW_CONFIDENCE = 0.3  # "flag only when the classifier's confidence is under 0.3"
+CHANGED_GM_THRESHOLD = 0.2  # the rule agent's 0.3, as the issue's evaluator changed it
+SHORTCUT_BARS = {"medium": 0.05, "hard": 0.10, "expert": 0.10}  # no shortcut this close
+SEED_TABLE = {  # the seed README's baseline table: random, rule on seeds 42, 100, 2026
+    "easy": (0.040, 1.000),
+    "medium": (0.354, 0.865),
+    "hard": (0.455, 0.490),
+    "expert": (0.210, 0.550),
+}
+SEED_TABLE_SEEDS = (42, 100, 2026)
+CALIBRATION_BAND = 0.10
 # Issue 21's bars: the oracle's lead over the best honest heuristic, per task.
 HEADROOM_BARS = {"medium": 0.08, "hard": 0.15, "expert": 0.15}
 PRIORITY_BAR = 0.05  # the random-priority oracle loses at least this on medium or hard
@@ -49,12 +83,59 @@ RANK_BAR = 0.8  # Spearman(mean return, mean grade) over the pool, on medium, ha
 AgentFactory = Callable[[HelixDeskEnv, int], BaseAgent]
 
 
-@dataclass(frozen=True)
+class Shortcut(RuleAgent):
+    """The rule agent with one shortcut an evaluator tries first (``SHORTCUTS``):
+
+    * never flag — a review case is labelled by tone like any other email;
+    * flag only at low confidence — keyword → complaint + critical, confidence under 0.3 →
+      flag, everything else a query (routed least-loaded);
+    * always auto-reply when unmasked — whatever the label, if the KB covers the topic;
+    * alert the GM on any positive trend of the email's category;
+    * the rule agent with its GM threshold changed from 0.3 to 0.2.
+    """
+
+    def __init__(self, env: gym.Env, kind: str) -> None:
+        super().__init__(env)
+        self.kind = kind
+
+    def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
+        features, mask = self._layout.decode(obs), info[ACTION_MASK]
+        if self.kind == "flag only at low confidence":
+            return self._confidence_only(features, mask)
+        action = super().act(obs, info).copy()
+        if action[0] == FLAG_FOR_REVIEW:
+            if self.kind == "never flag":
+                action[0] = COMPLAINT if features["sentiment"] < 0 else QUERY
+                action[2] = self._least_loaded(features, mask)
+            return action
+        growth = self._growth(features, self._category(features))
+        replies = bool(mask[self._masks["secondary"] + AUTO_REPLY])
+        if self.kind == "always auto-reply when unmasked" and replies:
+            action[3] = AUTO_REPLY
+        alert_above = {"alert the GM on any positive trend": 0.0}
+        alert_above["rule, GM threshold 0.2"] = CHANGED_GM_THRESHOLD
+        if growth > alert_above.get(self.kind, np.inf) and action[3] != AUTO_REPLY:
+            action[3] = ALERT_GM
+        return action
+
+    def _confidence_only(self, features: dict[str, np.float32], mask: np.ndarray) -> np.ndarray:
+        assignee = self._least_loaded(features, mask)
+        if features["keyword_flag"] > 0.5:
+            return np.array([COMPLAINT, CRITICAL, assignee, NO_SECONDARY])
+        if features["agent_confidence"] < LOW_CONFIDENCE:
+            return np.array([FLAG_FOR_REVIEW, NORMAL, self._n_employees, NO_SECONDARY])
+        return np.array([QUERY, NORMAL, assignee, NO_SECONDARY])
+
+
+@dataclass
 class Scores:
     """One agent on one scenario: per-seed returns and (for a task) grades."""
 
     returns: list[float]
     grades: list[float] | None
+    steps: int = 0
+    clipped_steps: int = 0  # steps whose raw reward was beyond the clip
+    fired: dict[str, int] = field(default_factory=dict)  # steps on which each component fired
 
     @property
     def headline(self) -> list[float]:
@@ -79,6 +160,8 @@ def agent_pool(policy: Path | None) -> dict[str, AgentFactory]:
     pool[ORACLE] = lambda env, seed: OracleAgent(env, seed)
     for name, rules in ABLATIONS.items():
         pool[name] = lambda env, seed, rules=rules: OracleAgent(env, seed, rules)
+    for kind in SHORTCUTS:
+        pool[kind] = lambda env, seed, kind=kind: Shortcut(env, kind)
     return pool
 
 
@@ -86,12 +169,21 @@ def play(scenario: str, factory: AgentFactory, seeds: list[int]) -> Scores:
     """Every seed once; a task's episodes are graded from their event logs."""
     env = make_scenario_env(scenario)
     task = get_task(scenario) if scenario != DEFAULT_SCENARIO else None
-    returns, grades = [], []
+    scores = Scores([], [] if task is not None else None)
+    scores.fired.update(dict.fromkeys(COMPONENTS, 0))
+
+    def count(record: StepRecord) -> None:
+        for name, value in components_from_info(record.info).items():
+            scores.fired[name] += value != 0.0
+
     for seed in seeds:
-        returns.append(run_episode(env, factory(env, seed), seed).episode_return)
-        if task is not None:
-            grades.append(task.score_log(env.event_log))
-    return Scores(returns, grades if task is not None else None)
+        result = run_episode(env, factory(env, seed), seed, on_step=count)
+        scores.returns.append(result.episode_return)
+        scores.steps += result.steps
+        scores.clipped_steps += result.clipped_steps
+        if scores.grades is not None and task is not None:
+            scores.grades.append(task.score_log(env.event_log))
+    return scores
 
 
 def measure(pool: dict[str, AgentFactory], seeds: list[int]) -> Table:
@@ -181,7 +273,57 @@ def must_show(table: Table, correlations: dict[str, float]) -> list[str]:
         lines.append(
             _check(f"Spearman(return, grade) on {task} ≥ {RANK_BAR}", rho, rho >= RANK_BAR)
         )
+    for task, bar in SHORTCUT_BARS.items():
+        closest = min(table[ORACLE][task].mean() - table[name][task].mean() for name in SHORTCUTS)
+        claim = f"no shortcut within {bar} of the oracle on {task}"
+        lines.append(_check(claim, closest, closest > bar))
     return lines
+
+
+def shortcut_table(table: Table) -> list[str]:
+    """Markdown rows: each shortcut's grades, and its distance below the oracle."""
+    lines = [
+        "| shortcut | " + " | ".join(f"{t} (oracle − it)" for t in TASK_IDS) + " |",
+        "|---|" + "---|" * len(TASK_IDS),
+    ]
+    for name in SHORTCUTS:
+        cells = [
+            f"{table[name][t].mean():.3f} ({table[ORACLE][t].mean() - table[name][t].mean():+.3f})"
+            for t in TASK_IDS
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def firing_table(table: Table, agents: list[str]) -> list[str]:
+    """Markdown rows: the share of steps on which each component fired, per agent, on the
+    default scenario, and the share of steps the clip bound."""
+    lines = [
+        "| component | " + " | ".join(agents) + " |",
+        "|---|" + "---|" * len(agents),
+    ]
+    scores = [table[name][DEFAULT_SCENARIO] for name in agents]
+    for component in COMPONENTS:
+        cells = [f"{s.fired[component] / s.steps:.1%}" for s in scores]
+        lines.append(f"| {component} | " + " | ".join(cells) + " |")
+    clip = [f"{s.clipped_steps / s.steps:.1%}" for s in scores]
+    lines.append("| *clip binds* | " + " | ".join(clip) + " |")
+    return lines
+
+
+def calibration(seeds: tuple[int, ...] = SEED_TABLE_SEEDS) -> tuple[list[str], bool]:
+    """The seed README's table re-measured: markdown rows, and whether every cell is within
+    ``CALIBRATION_BAND`` of the published one."""
+    lines = ["| task | random (seed) | rule (seed) |", "|---|---|---|"]
+    pool, calibrated = agent_pool(None), True
+    for task, published in SEED_TABLE.items():
+        cells = []
+        for name, reference in zip(("random", "rule"), published, strict=True):
+            measured = play(task, pool[name], list(seeds)).mean()
+            calibrated &= abs(measured - reference) <= CALIBRATION_BAND
+            cells.append(f"{measured:.3f} ({reference:.3f})")
+        lines.append(f"| {task} | " + " | ".join(cells) + " |")
+    return lines, calibrated
 
 
 def _check(claim: str, value: float, met: bool) -> str:
@@ -189,7 +331,8 @@ def _check(claim: str, value: float, met: bool) -> str:
 
 
 def page(table: Table, seeds: list[int], command: str) -> str:
-    agents = [name for name in table if name not in ABLATIONS]
+    agents = [name for name in table if name not in ABLATIONS and name not in SHORTCUTS]
+    calibration_rows, calibrated = calibration()
     correlations = rank_correlations(table)
     rho_row = " | ".join(f"{correlations[task]:+.2f}" for task in TASK_IDS)
     parts = [
@@ -212,6 +355,12 @@ def page(table: Table, seeds: list[int], command: str) -> str:
         "",
         *ablation_table(table),
         "",
+        "## Shortcuts",
+        "",
+        "What an evaluator tries first, and how far below the oracle each lands:",
+        "",
+        *shortcut_table(table),
+        "",
         "## Return against grade",
         "",
         "Mean return of every row above on each task's scenario (the grades are in the tables",
@@ -225,6 +374,19 @@ def page(table: Table, seeds: list[int], command: str) -> str:
         "| " + " | ".join(TASK_IDS) + " |",
         "|" + "---|" * len(TASK_IDS),
         f"| {rho_row} |",
+        "",
+        "## Reward components and the clip",
+        "",
+        "Share of steps on which each component fired, default scenario:",
+        "",
+        *firing_table(table, agents),
+        "",
+        "## The seed's table",
+        "",
+        "Random and rule on the seed README's seeds (42, 100, 2026), against its published",
+        f"cells (within ±{CALIBRATION_BAND}: {'yes' if calibrated else '**no**'}):",
+        "",
+        *calibration_rows,
         "",
         '## Issue 21\'s "Must show", as these figures answer it',
         "",

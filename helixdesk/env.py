@@ -34,12 +34,14 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Description
 
-    Emails arrive over a simulated working shift (Poisson arrivals, ~9 per hour by default;
-    rate rises while a category surges). For each email the agent classifies it, sets a
+    Emails arrive over a simulated shift (Poisson arrivals, ~9 per hour in weekday business
+    hours by default, fewer at night and at weekends (``env.arrival_profile``), more while a
+    category surges). For each email the agent classifies it, sets a
     priority, assigns an employee (or nobody) and may auto-reply from the knowledge base or
     alert the general manager. Between emails the clock runs: employees work their queues in
-    priority order, SLA deadlines pass, customers rate the service, complaints reopen. So a
-    decision's consequences arrive steps later. All randomness is drawn at ``reset`` onto an
+    priority order (a more urgent ticket interrupts a less urgent one), SLA deadlines pass,
+    customers rate the service, complaints reopen. So a decision's consequences arrive steps
+    later. All randomness is drawn at ``reset`` onto an
     *episode tape*; the dynamics are a deterministic function of tape and actions, so the same
     seed gives every agent the same inbox.
 
@@ -92,10 +94,13 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     components fire on the step's email; outcome components (marked *) fire for every ticket
     that settles while the clock runs to the next email. One occurrence is worth
     ``weight × rewards.scale`` (weights below, scale 0.2 by default, so the clip rarely binds).
+    The last step's settlement — what happens after the shift while the backlog drains
+    (``env.drain_at_end``) — is added to its clipped reward unclipped.
 
     | Component              | Weight  | Fires when                                            |
     |------------------------|---------|-------------------------------------------------------|
-    | resolve_on_time *      | +1.0    | an employee or the reviewer resolves before deadline  |
+    | resolve_on_time *      | +1.0    | an employee or the reviewer resolves before deadline, |
+    |                        |         | or an auto-reply answers the email                    |
     | csat_high *            | +0.8    | a resolution or auto-reply is rated 4 or 5            |
     | trend_prevented        | +0.6    | GM alerted about a category inside a ground-truth     |
     |                        |         | surge of it, first alert of that surge                |
@@ -114,7 +119,8 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     ## Starting State
 
     Empty queues, the KB holding each category's most common topics, the watchdog at its
-    baseline, a random start hour of the week; the first email has arrived.
+    baseline, a start hour drawn from the scenario's window (``env.start_days``,
+    ``env.start_hours``: any hour of the week by default); the first email has arrived.
 
     ## Episode End
 
