@@ -9,10 +9,10 @@ Score: the mean of three parts, each in [0, 1]:
 * ``csat`` — mean CSAT / 4.5, capped at 1 (0 when nobody rated anything);
 * ``overdue_control`` — 1 − missed deadlines / tickets opened.
 
-Scenario: the medium task's busy day plus one to four category surges (at least one, mean
-two, each tripling-and-a-half its category's volume) and many ambiguous emails (30 %) and
-review cases (12 %). The rule agent's fixed thresholds catch about half the surges and its
-sentiment rule misreads ambiguous emails, leaving room for a learner.
+Scenario: the medium task's busy day at 17 emails an hour, plus one to four category surges
+(at least one, mean two, each tripling-and-a-half its category's volume), many ambiguous
+emails (30 %) and review cases (12 %). The rule agent's fixed thresholds catch about half the
+surges and its sentiment rule misreads ambiguous emails, leaving room for a learner.
 """
 
 from __future__ import annotations
