@@ -112,6 +112,20 @@ def _openai_module() -> Any:
 
 # -- prompts -----------------------------------------------------------------------------
 
+# How HelixDesk wants email handled, for any LLM agent (this one and the tool-calling ones
+# of helixdesk.briefing).
+HOUSE_RULES = """\
+House rules:
+1. An email with an escalation keyword is a complaint with critical priority.
+2. Flag for review only genuinely complex cases: legal threats, privacy or data requests, \
+fraud, or several unrelated issues in one email. Do not flag an email merely because the \
+classifier's confidence is low; read the text.
+3. Auto-reply only a query whose KB article is available, with no_assignment.
+4. Alert the GM only when the email's category is listed as trending.
+5. Otherwise secondary is none.
+
+Sentiment and classifier confidence are noisy signals; the email text is the best evidence."""
+
 
 def system_prompt(choices: dict[str, list[str]]) -> str:
     """The standing instructions: the four fields, their choices and the house rules."""
@@ -135,16 +149,7 @@ the email's category.
 secondary ({names["secondary"]}): auto_reply_from_kb answers from the knowledge base; \
 alert_gm tells the general manager about a surge; none does neither.
 
-House rules:
-1. An email with an escalation keyword is a complaint with critical priority.
-2. Flag for review only genuinely complex cases: legal threats, privacy or data requests, \
-fraud, or several unrelated issues in one email. Do not flag an email merely because the \
-classifier's confidence is low; read the text.
-3. Auto-reply only a query whose KB article is available, with no_assignment.
-4. Alert the GM only when the email's category is listed as trending.
-5. Otherwise secondary is none.
-
-Sentiment and classifier confidence are noisy signals; the email text is the best evidence.
+{HOUSE_RULES}
 
 Reply with ONE JSON object and nothing else, using the names above:
 {example}"""
