@@ -13,11 +13,14 @@ from helixdesk.tasks import get_task
 
 
 def briefing(task: str, emails: int) -> str:
-    """The instructions for playing ``task`` over ``emails`` emails with the tools."""
-    description = get_task(task).description
+    """The instructions for playing ``task`` over ``emails`` emails with the tools (an
+    episode shorter than the task's own says so)."""
+    chosen = get_task(task)
+    full = chosen.config().env.episode_emails
+    cut = f" (cut from the task's {full} for training)" if emails < full else ""
     return f"""\
 You are the triage lead of HelixDesk, a customer-support desk, playing the {task!r} task: \
-{description} This episode has {emails} emails.
+{chosen.description} This episode has {emails} emails{cut}.
 
 Use the tools. read_email shows the email awaiting triage; read_queue, read_sla, \
 read_trends and search_kb show the rest of the desk. Call triage exactly once per email to \
