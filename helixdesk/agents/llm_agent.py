@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
 
 DEFAULT_MODEL = "gpt-4o"
+DEFAULT_TEMPERATURE = 0.0
 KEY_VARIABLES = ("API_KEY", "HF_TOKEN", "OPENAI_API_KEY")
 MAX_REPLY_TOKENS = 200
 MAX_QUOTED_REPLY = 300
@@ -225,6 +226,9 @@ class LLMAgent(BaseAgent):
     answers are retried up to ``max_retries`` times with exponential back-off. ``deadline``
     (a ``time.monotonic()`` value, optional) bounds it all: no attempt or pause runs past
     it, and once it has passed ``act`` raises :class:`LLMCallError` without calling the API.
+    ``seed`` (optional) is sent with every request as the sampling seed (OpenAI's ``seed``),
+    so repeated trials can draw distinct samples (pass^k): it matters when ``temperature`` is
+    above 0.
     """
 
     name = "llm"
@@ -237,8 +241,9 @@ class LLMAgent(BaseAgent):
         api_key: str | None = None,
         timeout_s: float = 30.0,
         max_retries: int = 2,
-        temperature: float = 0.0,
+        temperature: float = DEFAULT_TEMPERATURE,
         deadline: float | None = None,
+        seed: int | None = None,
     ) -> None:
         unwrapped = env.unwrapped
         if not isinstance(unwrapped, HelixDeskEnv):
@@ -246,7 +251,7 @@ class LLMAgent(BaseAgent):
         self.env = unwrapped
         self.config = resolve_llm_config(model, base_url, api_key)
         self.timeout_s, self.max_retries, self.temperature = timeout_s, max_retries, temperature
-        self.deadline = deadline
+        self.deadline, self.seed = deadline, seed
         self.calls, self.failures = 0, 0
         self.last_error: str | None = None
         self._n_employees = unwrapped.config.env.n_employees
@@ -313,6 +318,7 @@ class LLMAgent(BaseAgent):
                     temperature=self.temperature,
                     max_tokens=MAX_REPLY_TOKENS,
                     timeout=timeout,
+                    seed=openai.omit if self.seed is None else self.seed,
                 )
             except openai.OpenAIError as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
