@@ -32,16 +32,8 @@ def dataset(rows: int = KEYS) -> Dataset:
     return Dataset.from_dict({"prompt": [empty_turn] * rows, "key": list(range(rows))})
 
 
-def trainer(
-    model: Any,
-    steps: int,
-    output_dir: str,
-    environment: type = HelixDeskToolEnv,
-    processing_class: Any = None,
-    **config: Any,
-) -> GRPOTrainer:
-    """GRPOTrainer on HelixDesk; ``config`` overrides the GRPOConfig defaults below (the
-    tokenizer is the model's own unless ``processing_class`` is given)."""
+def config(steps: int, output_dir: str, **overrides: Any) -> GRPOConfig:
+    """The training settings; ``overrides`` replace any of them."""
     settings = {
         "num_generations": 4,
         "per_device_train_batch_size": 4,
@@ -49,16 +41,16 @@ def trainer(
         "max_tool_calling_iterations": 40,  # ten emails, a few reads each
         "logging_steps": 1,
         "report_to": "none",
-        **config,
+        **overrides,
     }
-    args = GRPOConfig(output_dir=output_dir, max_steps=steps, **settings)
-    return GRPOTrainer(
-        model=model,
-        args=args,
-        train_dataset=dataset(),
-        environment_factory=environment,
-        processing_class=processing_class,
-    )
+    return GRPOConfig(output_dir=output_dir, max_steps=steps, **settings)
+
+
+def trainer(model: Any, args: GRPOConfig, **options: Any) -> GRPOTrainer:
+    """GRPOTrainer on HelixDesk; ``options`` go to GRPOTrainer (a ``processing_class`` for a
+    model without a tokenizer of its own, another ``environment_factory``)."""
+    options = {"environment_factory": HelixDeskToolEnv, **options}
+    return GRPOTrainer(model=model, args=args, train_dataset=dataset(), **options)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -67,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--output-dir", default="runs/grpo-helixdesk")
     args = parser.parse_args(argv)
-    trainer(args.model, args.steps, args.output_dir).train()
+    trainer(args.model, config(args.steps, args.output_dir)).train()
 
 
 if __name__ == "__main__":

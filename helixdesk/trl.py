@@ -131,6 +131,11 @@ class HelixDeskToolEnv(DeskTools):
         return self._seed
 
     @property
+    def simulator(self) -> HelixDeskEnv:
+        """The live env, ground truth included: for graders and tests, never the model."""
+        return self._simulator()
+
+    @property
     def episode_log(self) -> list[dict[str, Any]]:
         """The episode's event log with its tool calls in place."""
         return episode_log(self._simulator().event_log, self._journal)

@@ -11,12 +11,16 @@ through the tools instead, answering with tool calls.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from helixdesk.spaces import ACTION_DIMS
@@ -40,6 +44,24 @@ Script = Callable[[dict[str, Any], int], Reply]
 
 # Environment variables that point an LLM client somewhere; tests clear or set them all.
 KEY_VARIABLES = ("API_KEY", "HF_TOKEN", "OPENAI_API_KEY", "API_BASE_URL", "MODEL_NAME")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(
+    script: str, *args: str, cleared: tuple[str, ...] = (), **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """Run a top-level script (``baseline.py`` …) as a user would, with :data:`KEY_VARIABLES`
+    and ``cleared`` removed from the environment and ``variables`` set."""
+    drop = (*KEY_VARIABLES, *cleared)
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    return subprocess.run(
+        [sys.executable, str(ROOT / script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, **variables},
+        timeout=300,
+    )
 
 
 def action_json(*names: str) -> str:

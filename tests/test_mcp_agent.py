@@ -4,31 +4,31 @@ plays a task through the server's MCP tools, to the end."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from helixdesk.server.app import build_app
 from helixdesk.server.sessions import SessionLimits
 from helixdesk.tools import TOOL_NAMES
-from tests.fake_openai import KEY_VARIABLES, FakeOpenAI, serve_fake_openai, tool_playing_reply
+from tests.fake_openai import KEY_VARIABLES, FakeOpenAI, tool_playing_reply
 from tests.live_server import serve
 from tests.test_examples import _load as load_example
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+def agent_model(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
+    """The fake endpoint playing through the tools, with a key in the environment."""
     for name in KEY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("API_KEY", "test-key")
-    with serve_fake_openai() as server:
-        server.script = tool_playing_reply
-        yield server
+    fake.script = tool_playing_reply
+    return fake
 
 
 def test_mcp_agent__plays_a_task_through_the_tools(
-    fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+    agent_model: FakeOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    fake = agent_model
     example = load_example("mcp_agent")
     with serve(build_app(SessionLimits(max_sessions=4, ttl_s=600))) as url:
         args = ["--url", url, "--base-url", fake.url, "--model", "fake-model"]
@@ -54,7 +54,8 @@ def test_mcp_agent__plays_a_task_through_the_tools(
     assert set(triage) == {"classification", "priority", "assignment", "secondary"}
 
 
-def test_mcp_agent__an_unfinished_episode_exits_1(fake: FakeOpenAI) -> None:
+def test_mcp_agent__an_unfinished_episode_exits_1(agent_model: FakeOpenAI) -> None:
+    fake = agent_model
     example = load_example("mcp_agent")
     with serve(build_app(SessionLimits(max_sessions=4, ttl_s=600))) as url:
         args = ["--url", url, "--base-url", fake.url, "--max-turns", "3"]

@@ -4,10 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,28 +11,9 @@ import pytest
 
 from helixdesk.tasks import TASKS
 from helixdesk.trials import trial_seed
-from tests.fake_openai import KEY_VARIABLES, FakeOpenAI, serve_fake_openai
+from tests.fake_openai import FakeOpenAI, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
 TRIALS = 3
-
-
-def run(script: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in KEY_VARIABLES}
-    return subprocess.run(
-        [sys.executable, str(ROOT / script), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**clean, **env},
-        timeout=300,
-    )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with serve_fake_openai() as server:
-        yield server
 
 
 def check_curves(report: dict[str, Any]) -> None:
@@ -54,7 +31,7 @@ def check_curves(report: dict[str, Any]) -> None:
 def test_evaluate_trials__rule_and_random(tmp_path: Path) -> None:
     out = tmp_path / "passk.json"
     args = ["--agent", "rule", "random", "--trials", str(TRIALS), "--episodes", "2"]
-    done = run("evaluate.py", *args, "--tasks", "easy", "medium", "--json", str(out))
+    done = run_cli("evaluate.py", *args, "--tasks", "easy", "medium", "--json", str(out))
     assert done.returncode == 0, done.stderr
     for text in ("rule: pass^k", "random: pass^k", f"pass^{TRIALS} [95% CI]", ">= 0.9"):
         assert text in done.stdout
@@ -75,7 +52,7 @@ def test_evaluate_trials__llm_sampling_seed_differs_per_trial(
     out = tmp_path / "llm.json"
     args = ["--agent", "llm", "--model", "fake-model", "--base-url", fake.url]
     args += ["--temperature", "0.7", "--trials", str(TRIALS), "--episodes", "2"]
-    done = run("evaluate.py", *args, "--tasks", "easy", "--json", str(out), API_KEY="k")
+    done = run_cli("evaluate.py", *args, "--tasks", "easy", "--json", str(out), API_KEY="k")
     assert done.returncode == 0, done.stderr
     assert "llm: pass^k" in done.stdout
     check_curves(json.loads(out.read_text())["agents"]["llm"])
@@ -88,10 +65,10 @@ def test_evaluate_trials__llm_sampling_seed_differs_per_trial(
 
 
 def test_evaluate_trials__bad_combinations_are_refused() -> None:
-    assert "--plot" in run("evaluate.py", "--trials", "2", "--plot", "x.png").stderr
-    both = run("evaluate.py", "--agent", "sb3", "llm", "--model", "m", "--trials", "2")
+    assert "--plot" in run_cli("evaluate.py", "--trials", "2", "--plot", "x.png").stderr
+    both = run_cli("evaluate.py", "--agent", "sb3", "llm", "--model", "m", "--trials", "2")
     assert both.returncode == 2 and "both read --model" in both.stderr
-    no_key = run("evaluate.py", "--agent", "llm", "--trials", "2", "--episodes", "1")
+    no_key = run_cli("evaluate.py", "--agent", "llm", "--trials", "2", "--episodes", "1")
     assert no_key.returncode == 2 and "API_KEY" in no_key.stderr
 
 
@@ -99,7 +76,7 @@ def test_baseline_trials__adds_pass1_and_passk(fake: FakeOpenAI, tmp_path: Path)
     out = tmp_path / "baseline.json"
     args = ["--agents", "rule", "llm", "--tasks", "easy", "--seeds", "1", "2"]
     args += ["--trials", str(TRIALS), "--model", "fake-model", "--base-url", fake.url]
-    done = run("baseline.py", *args, "--json", str(out), API_KEY="k")
+    done = run_cli("baseline.py", *args, "--json", str(out), API_KEY="k")
     assert done.returncode == 0, done.stderr
     assert f"pass^{TRIALS} [95% CI]" in done.stdout
     assert "LLM agent" in done.stdout and "Rule-based agent" in done.stdout

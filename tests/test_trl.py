@@ -199,12 +199,9 @@ def test_grpo__the_example_trains_two_steps_on_cpu_with_a_tiny_random_model(
     example = load_example("trl_grpo")
     tokenizer = tiny_tokenizer([HelixDeskToolEnv().reset(key=key) for key in range(8)])
     CountingToolEnv.graded = []
-    trainer = example.trainer(
-        tiny_model(len(tokenizer)),
+    args = example.config(
         steps=2,
         output_dir=str(tmp_path),
-        environment=CountingToolEnv,
-        processing_class=tokenizer,
         num_generations=2,
         per_device_train_batch_size=2,
         max_completion_length=24,
@@ -213,6 +210,10 @@ def test_grpo__the_example_trains_two_steps_on_cpu_with_a_tiny_random_model(
         save_strategy="no",
         use_cpu=True,
         seed=0,
+    )
+    model = tiny_model(len(tokenizer))
+    trainer = example.trainer(
+        model, args, processing_class=tokenizer, environment_factory=CountingToolEnv
     )
     started = time.monotonic()
     trainer.train()

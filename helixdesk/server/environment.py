@@ -89,6 +89,23 @@ class _Bookkeeping:
     cumulative_reward: float = 0.0
 
 
+class _BuiltOnUse:
+    """An attribute MCPEnvironment sets (``mcp_server``, ``mcp_client``) that builds the
+    environment's MCP parts when it is first read (see ``HelixDeskEnvironment._build_mcp``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, env: Any, owner: type | None = None) -> Any:
+        if env is None:
+            return self
+        env._build_mcp()
+        return getattr(env, self.slot)
+
+    def __set__(self, env: Any, value: Any) -> None:
+        setattr(env, self.slot, value)
+
+
 class HelixDeskEnvironment(
     SplitTasks, MCPEnvironment, Environment[HelixDeskAction, HelixDeskObservation, HelixDeskState]
 ):
@@ -249,25 +266,9 @@ class HelixDeskEnvironment(
 
     # -- MCP, built on first use -----------------------------------------------------------
 
-    @property
-    def mcp_server(self) -> Any:
-        """The session's FastMCP server with the tools (built on first use; None once closed)."""
-        self._build_mcp()
-        return self._mcp_server
-
-    @mcp_server.setter
-    def mcp_server(self, server: Any) -> None:
-        self._mcp_server = server
-
-    @property
-    def mcp_client(self) -> Any:
-        """The in-process FastMCP client of :attr:`mcp_server` (built with it)."""
-        self._build_mcp()
-        return self._mcp_client
-
-    @mcp_client.setter
-    def mcp_client(self, client: Any) -> None:
-        self._mcp_client = client
+    # The FastMCP server with the tools and its in-process client (None once closed).
+    mcp_server = _BuiltOnUse()
+    mcp_client = _BuiltOnUse()
 
     def _build_mcp(self) -> None:
         """Run MCPEnvironment's ``__init__`` (it sets ``mcp_server`` and ``mcp_client``, and
