@@ -11,6 +11,11 @@ simulator adds the same values in the same order). After a step, trainers read e
         print(name, part.last_score)
 
 ``reset`` clears the scores (``last_score`` None until the next step).
+
+The root scores its children itself, writing each one's ``last_score``, instead of calling
+them: thirteen Rubric calls per step took ~20 µs, as long as the simulator's step. A child
+called on its own scores the same; hooks registered on a child run only then (the root's
+run on every step).
 """
 
 from __future__ import annotations
@@ -46,9 +51,12 @@ class HelixDeskRubric(Rubric):
             setattr(self, component, ComponentRubric(component))
 
     def forward(self, action: Any, observation: Any) -> float:
+        components = observation.reward_components
         total = 0.0
-        for part in self.children():
-            total += part(action, observation)
+        for name, part in self.named_children():
+            value = components[name]
+            object.__setattr__(part, "last_score", value)  # what part(action, observation) gives
+            total += value
         return min(self.clip, max(-self.clip, total))
 
     def reset(self) -> None:
