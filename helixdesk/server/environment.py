@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
@@ -269,6 +271,20 @@ class HelixDeskEnvironment(
     # The FastMCP server with the tools and its in-process client (None once closed).
     mcp_server = _BuiltOnUse()
     mcp_client = _BuiltOnUse()
+
+    @asynccontextmanager
+    async def mcp_session(self) -> AsyncIterator[Any]:
+        """MCPEnvironment's client session, held only once the MCP parts exist.
+
+        openenv opens one for every session it creates; building the parts for sessions
+        that never use MCP (most: RL clients on ``/ws``) cost ~10 ms each. Until the first
+        MCP call builds them this holds nothing, and openenv opens a session per call.
+        """
+        if self._mcp_server is None:
+            yield None
+            return
+        async with super().mcp_session() as client:
+            yield client
 
     def _build_mcp(self) -> None:
         """Run MCPEnvironment's ``__init__`` (it sets ``mcp_server`` and ``mcp_client``, and
