@@ -23,30 +23,24 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from fastmcp import FastMCP
 
 import helixdesk
 from helixdesk.env import HelixDeskEnv
 from helixdesk.models import HelixAction
 from helixdesk.openenv_api import (
     Action,
-    CallToolAction,
     Environment,
     EnvironmentMetadata,
-    ListToolsAction,
-    MCPEnvironment,
     Observation,
 )
 from helixdesk.rewards import components_from_info
 from helixdesk.rubric import HelixDeskRubric
-from helixdesk.server.mcp import SERVER_NAME, SessionTools, declare_tools
+from helixdesk.server.mcp import SessionTools, ToolsOnFirstUse
 from helixdesk.server.sessions import TTL_VAR
 from helixdesk.server.task_api import SplitTasks
 from helixdesk.tasks import get_task, scenario_config
@@ -91,25 +85,8 @@ class _Bookkeeping:
     cumulative_reward: float = 0.0
 
 
-class _BuiltOnUse:
-    """An attribute MCPEnvironment sets (``mcp_server``, ``mcp_client``) that builds the
-    environment's MCP parts when it is first read (see ``HelixDeskEnvironment._build_mcp``)."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.slot = f"_{name}"
-
-    def __get__(self, env: Any, owner: type | None = None) -> Any:
-        if env is None:
-            return self
-        env._build_mcp()
-        return getattr(env, self.slot)
-
-    def __set__(self, env: Any, value: Any) -> None:
-        setattr(env, self.slot, value)
-
-
 class HelixDeskEnvironment(
-    SplitTasks, MCPEnvironment, Environment[HelixDeskAction, HelixDeskObservation, HelixDeskState]
+    SplitTasks, ToolsOnFirstUse, Environment[HelixDeskAction, HelixDeskObservation, HelixDeskState]
 ):
     """One HelixDesk episode per instance; instances share nothing, so sessions run in parallel.
 
@@ -124,7 +101,7 @@ class HelixDeskEnvironment(
     SUPPORTS_CONCURRENT_SESSIONS = True
 
     def __init__(self, idle_ttl_s: float | None = None) -> None:
-        # MCPEnvironment.__init__ (the MCP server) runs on first use: see _build_mcp.
+        # MCPEnvironment.__init__ (the MCP server) runs on first use: ToolsOnFirstUse.
         self._rubric = HelixDeskRubric(scenario_config(None).env.reward_clip)
         Environment.__init__(self, rubric=self._rubric)
         self._idle_ttl_s = idle_ttl_s
@@ -135,9 +112,8 @@ class HelixDeskEnvironment(
         self._grade: Grade | None = None
         self._view: ViewMode = FULL_VIEW
         self._book = _Bookkeeping()
-        self._mcp_server: Any = None
-        self._mcp_client: Any = None
         self._tools = SessionTools(self._tool_simulator, self._tool_play, self._lock)
+        self._defer_mcp(self._tools, self._rubric)
 
     def reset(
         self,
@@ -166,13 +142,6 @@ class HelixDeskEnvironment(
                 sim_hours=env.sim_hours,
             )
             return self._observation(obs, info, reward=None)
-
-    def step(self, action: Action, timeout_s: float | None = None, **kwargs: Any) -> Observation:
-        """Triage the current email (a :class:`HelixDeskAction`), or answer an MCP action
-        (``ListToolsAction``, ``CallToolAction``) as openenv's MCPEnvironment does."""
-        if isinstance(action, (ListToolsAction, CallToolAction)):
-            self._build_mcp()
-        return super().step(action, timeout_s=timeout_s, **kwargs)
 
     def _step_impl(
         self, action: Action, timeout_s: float | None = None, **kwargs: Any
@@ -209,7 +178,6 @@ class HelixDeskEnvironment(
         """
         if isinstance(action, HelixDeskAction):
             return self._step_impl(action, timeout_s=timeout_s, **kwargs)
-        self._build_mcp()
         return await super().step_async(action, timeout_s=timeout_s, **kwargs)
 
     @property
@@ -264,36 +232,9 @@ class HelixDeskEnvironment(
     def close(self) -> None:
         self._env = None
         self._closed = True
-        self.mcp_server = self.mcp_client = None
+        self._close_mcp()
 
-    # -- MCP, built on first use -----------------------------------------------------------
-
-    # The FastMCP server with the tools and its in-process client (None once closed).
-    mcp_server = _BuiltOnUse()
-    mcp_client = _BuiltOnUse()
-
-    @asynccontextmanager
-    async def mcp_session(self) -> AsyncIterator[Any]:
-        """MCPEnvironment's client session, held only once the MCP parts exist.
-
-        openenv opens one for every session it creates; building the parts for sessions
-        that never use MCP (most: RL clients on ``/ws``) cost ~10 ms each. Until the first
-        MCP call builds them this holds nothing, and openenv opens a session per call.
-        """
-        if self._mcp_server is None:
-            yield None
-            return
-        async with super().mcp_session() as client:
-            yield client
-
-    def _build_mcp(self) -> None:
-        """Run MCPEnvironment's ``__init__`` (it sets ``mcp_server`` and ``mcp_client``, and
-        resets the rubric through ``Environment.__init__``) and declare the tools."""
-        if self._mcp_server is not None or self._closed:
-            return
-        MCPEnvironment.__init__(self, FastMCP(SERVER_NAME))
-        self.rubric = self._rubric
-        declare_tools(self.tool, self._tools)
+    # -- the tools' view of the episode ----------------------------------------------------
 
     def _tool_simulator(self) -> HelixDeskEnv:
         try:
