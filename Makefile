@@ -17,7 +17,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) torch==2.13.0
-	$(PIP) -e ".[dev,train,server,llm]"
+	$(PIP) -e ".[dev,train,server,llm,trl]"
 	touch $@
 
 $(CHROMIUM):

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from helixdesk.agents import BaseAgent, LLMAgent, OracleAgent, RandomAgent, RuleAgent, TunedAgent
+from helixdesk.agents.llm_agent import DEFAULT_TEMPERATURE
 from helixdesk.env import REWARD_RAW, HelixDeskEnv
 from helixdesk.metrics import episode_metrics
 from helixdesk.simulator.dynamics.events import EventLog
@@ -57,11 +58,12 @@ def make_agent(
     *,
     model: str | None = None,
     base_url: str | None = None,
+    temperature: float | None = None,
 ) -> BaseAgent:
     """An agent by name: ``rule``, ``random`` (seeded with ``seed``), ``tuned`` (fitted for
-    ``env``'s scenario), ``oracle`` (PRIVILEGED: reads the ground truth), ``llm`` (``model``
-    and ``base_url`` as in :class:`LLMAgent`) or ``sb3`` / ``ppo`` (``model``: a saved SB3
-    zip)."""
+    ``env``'s scenario), ``oracle`` (PRIVILEGED: reads the ground truth), ``llm`` (``model``,
+    ``base_url`` and ``temperature`` as in :class:`LLMAgent`, ``seed`` its sampling seed) or
+    ``sb3`` / ``ppo`` (``model``: a saved SB3 zip)."""
     if name == "rule":
         return RuleAgent(env)
     if name == "random":
@@ -71,7 +73,8 @@ def make_agent(
     if name == "oracle":
         return OracleAgent(env, seed=seed)
     if name == LLM_AGENT:
-        return LLMAgent(env, model=model, base_url=base_url)
+        temperature = DEFAULT_TEMPERATURE if temperature is None else temperature
+        return LLMAgent(env, model=model, base_url=base_url, seed=seed, temperature=temperature)
     if name in POLICY_AGENTS:
         if model is None:
             raise ValueError(f"agent {name!r} needs model=<path to a saved SB3 model zip>")

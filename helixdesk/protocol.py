@@ -25,7 +25,8 @@ from scipy import stats
 
 TRAIN_SEEDS = range(0, 10_000)
 TEST_SEEDS = range(10_000, 11_000)
-SPLITS = {"train": TRAIN_SEEDS, "test": TEST_SEEDS}
+SPLITS = {"train": TRAIN_SEEDS, "test": TEST_SEEDS}  # also the graded tasks' splits
+# (helixdesk.tasks.splits: every task on each seed)
 TABLE_SEEDS = 30
 CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 9_999

@@ -207,14 +207,15 @@ def build_view(env: HelixDeskEnv) -> DeskView:
     )
 
 
-def render_text(view: DeskView) -> str:
-    """A compact plain-text rendering of ``view`` for prompts and terminals."""
+def email_text(view: DeskView) -> str:
+    """The email awaiting triage: header, sender, subject, body and its signals (or a line
+    saying every email has been triaged)."""
     email = view.email
     if email is None:
-        lines = [f"All {view.emails_total} emails triaged — {view.clock}"]
-    else:
-        lines = [f"Email {view.email_index + 1} of {view.emails_total} — {view.clock}"]
-        lines += [
+        return f"All {view.emails_total} emails triaged — {view.clock}"
+    return "\n".join(
+        [
+            f"Email {view.email_index + 1} of {view.emails_total} — {view.clock}",
             f"From: {email.sender} ({email.tier} tier) — category: {email.category}",
             f"Subject: {email.subject}",
             "",
@@ -225,17 +226,33 @@ def render_text(view: DeskView) -> str:
             f"{email.classifier_confidence:.2f}, KB article "
             f"{'available' if email.kb_has_answer else 'not available'}",
         ]
+    )
+
+
+def queue_text(view: DeskView) -> str:
+    """One line: open tickets by priority, the review queue and the overdue shares."""
     queue = view.queue
     counts = ", ".join(f"{p} {n}" for p, n in queue.by_priority.items())
-    lines += [
+    return (
         f"Queue: {counts}; review queue {queue.review_queue}; overdue "
-        f"{queue.overdue_share:.0%}; near deadline {queue.near_deadline_share:.0%}",
-        "Team: "
-        + "; ".join(
-            f"{m.name} {m.open_tickets}/{m.capacity} tickets, ~{m.avg_service_hours:.1f} h each, "
-            f"best at {', '.join(m.specialties) or '-'}"
-            for m in view.team
-        ),
-        f"Trending categories: {', '.join(view.trending) or 'none'}",
-    ]
-    return "\n".join(lines)
+        f"{queue.overdue_share:.0%}; near deadline {queue.near_deadline_share:.0%}"
+    )
+
+
+def team_text(view: DeskView) -> str:
+    """One line: each employee's load, pace and specialties."""
+    return "Team: " + "; ".join(
+        f"{m.name} {m.open_tickets}/{m.capacity} tickets, ~{m.avg_service_hours:.1f} h each, "
+        f"best at {', '.join(m.specialties) or '-'}"
+        for m in view.team
+    )
+
+
+def trending_text(view: DeskView) -> str:
+    """One line: the categories whose growth is above :data:`TREND_ALERT`."""
+    return f"Trending categories: {', '.join(view.trending) or 'none'}"
+
+
+def render_text(view: DeskView) -> str:
+    """A compact plain-text rendering of ``view`` for prompts and terminals."""
+    return "\n".join((email_text(view), queue_text(view), team_text(view), trending_text(view)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -10,6 +10,7 @@ import pytest
 
 from helixdesk import HelixDeskEnv
 from helixdesk.agents import BaseAgent
+from tests.fake_openai import FakeOpenAI, serve_fake_openai
 
 NINE_CATEGORIES = {
     "email_gen": {
@@ -64,3 +65,10 @@ def events(env: HelixDeskEnv, kind: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def env() -> HelixDeskEnv:
     return HelixDeskEnv()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    """A fake OpenAI-compatible server on loopback (``tests/fake_openai.py``)."""
+    with serve_fake_openai() as server:
+        yield server

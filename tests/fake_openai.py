@@ -2,20 +2,25 @@
 
 The real ``openai`` client talks to it over HTTP (``POST /v1/chat/completions``). Each
 request is recorded, and ``FakeOpenAI.script(request, number)`` decides the reply from the
-request's JSON body and its 0-based number: the content, the HTTP status and a delay. The
-default script, :func:`triage_reply`, reads the desk text in the prompt and answers a sensible
-decision, so whole episodes can be played.
+request's JSON body and its 0-based number: the content (or tool calls), the HTTP status and a
+delay. The default script, :func:`triage_reply`, reads the desk text in the prompt and answers
+a sensible decision, so whole episodes can be played; :func:`tool_playing_reply` plays one
+through the tools instead, answering with tool calls.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from helixdesk.spaces import ACTION_DIMS
@@ -31,6 +36,7 @@ class Reply:
     status: int = 200
     delay_s: float = 0.0
     html: str | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()
 
 
 Script = Callable[[dict[str, Any], int], Reply]
@@ -38,21 +44,61 @@ Script = Callable[[dict[str, Any], int], Reply]
 
 # Environment variables that point an LLM client somewhere; tests clear or set them all.
 KEY_VARIABLES = ("API_KEY", "HF_TOKEN", "OPENAI_API_KEY", "API_BASE_URL", "MODEL_NAME")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(
+    script: str, *args: str, cleared: tuple[str, ...] = (), **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """Run a top-level script (``baseline.py`` …) as a user would, with :data:`KEY_VARIABLES`
+    and ``cleared`` removed from the environment and ``variables`` set."""
+    drop = (*KEY_VARIABLES, *cleared)
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    return subprocess.run(
+        [sys.executable, str(ROOT / script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, **variables},
+        timeout=300,
+    )
 
 
 def action_json(*names: str) -> str:
     return json.dumps(dict(zip(ACTION_DIMS, names, strict=True)))
 
 
-def triage_reply(request: dict[str, Any], number: int) -> Reply:
+def decision(desk: str, number: int) -> tuple[str, str, str, str]:
     """Keyword → critical complaint; KB article → auto-reply; else a query, round-robin."""
-    desk = request["messages"][1]["content"]
     employee = f"employee_{number % 5}"
     if "escalation keyword YES" in desk:
-        return Reply(action_json("complaint", "critical", employee, "none"))
+        return ("complaint", "critical", employee, "none")
     if "KB article available" in desk:
-        return Reply(action_json("query", "normal", "no_assignment", "auto_reply_from_kb"))
-    return Reply(action_json("query", "normal", employee, "none"))
+        return ("query", "normal", "no_assignment", "auto_reply_from_kb")
+    return ("query", "normal", employee, "none")
+
+
+def triage_reply(request: dict[str, Any], number: int) -> Reply:
+    """The :func:`decision` on the desk in the prompt, as a JSON action."""
+    return Reply(action_json(*decision(request["messages"][1]["content"], number)))
+
+
+def tool_call(number: int, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    function = {"name": name, "arguments": json.dumps(arguments)}
+    return {"id": f"call_{number}", "type": "function", "function": function}
+
+
+def tool_playing_reply(request: dict[str, Any], number: int) -> Reply:
+    """Plays through the tools: reads the first email, triages every email a tool result
+    shows (by :func:`decision`), and answers in words once triage says the episode is over."""
+    last = request["messages"][-1]
+    shown = last.get("content") or ""
+    if "the episode is over" in shown:
+        return Reply("Every email is triaged.")
+    if last["role"] != "tool":
+        return Reply(None, tool_calls=(tool_call(number, "read_email", {}),))
+    arguments = dict(zip(ACTION_DIMS, decision(shown, number), strict=True))
+    return Reply(None, tool_calls=(tool_call(number, "triage", arguments),))
 
 
 def constant(*replies: Reply) -> Script:
@@ -81,14 +127,17 @@ class FakeOpenAI:
         return reply
 
 
-def _completion(body: dict[str, Any], content: str | None) -> dict[str, Any]:
-    message = {"role": "assistant", "content": content}
+def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+    if reply.tool_calls:
+        message["tool_calls"] = list(reply.tool_calls)
+    finish = "tool_calls" if reply.tool_calls else "stop"
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": 0,
         "model": body.get("model", "fake"),
-        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
 
@@ -112,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.html is not None:
             self._send_bytes(200, reply.html.encode(), "text/html; charset=utf-8")
         elif reply.status == 200:
-            self._send(200, _completion(body, reply.content))
+            self._send(200, _completion(body, reply))
         else:
             error = {"message": f"scripted failure {reply.status}", "type": "server_error"}
             self._send(reply.status, {"error": error})

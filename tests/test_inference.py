@@ -7,14 +7,10 @@ server on loopback (``tests/fake_openai.py``). Every printed trace is replayed i
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,9 +27,7 @@ from helixdesk.cli.inference import (
 from helixdesk.models import HelixAction
 from helixdesk.spaces import ACTION_DIMS
 from helixdesk.tasks import TASK_IDS, TASKS, make_env
-from tests.fake_openai import KEY_VARIABLES, FakeOpenAI, Reply, serve_fake_openai, triage_reply
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.fake_openai import FakeOpenAI, Reply, run_cli, triage_reply
 
 REWARD = r"-?\d+\.\d{2}"
 START = re.compile(r"\[START\] task=(?P<task>\S+) env=helixdesk model=(?P<model>\S+)")
@@ -133,21 +127,7 @@ def check_trace(stdout: str, model: str, seed: int = 42) -> list[Block]:
 
 
 def run_inference(*args: str, **variables: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in (*KEY_VARIABLES, "HELIXDESK_AGENT")}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "inference.py"), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**env, **variables},
-        timeout=300,
-    )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with serve_fake_openai() as server:
-        yield server
+    return run_cli("inference.py", *args, cleared=("HELIXDESK_AGENT",), **variables)
 
 
 def llm_variables(fake: FakeOpenAI) -> dict[str, str]:

@@ -7,11 +7,8 @@ OpenAI-compatible server on loopback (``tests/fake_openai.py``).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +33,13 @@ from tests.fake_openai import (
     Reply,
     action_json,
     constant,
-    serve_fake_openai,
+    run_cli,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 VALID = action_json("complaint", "critical", "employee_2", "none")
 EXPECTED = np.array([1, 0, 2, 2], dtype=np.int64)
 
 Desk = tuple[HelixDeskEnv, np.ndarray, dict[str, Any]]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with serve_fake_openai() as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -298,27 +288,16 @@ def test_make_agent__llm_without_a_key_raises_instead_of_falling_back(desk: Desk
 # -- baseline.py --agents llm ------------------------------------------------------------
 
 
-def _baseline(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "baseline.py"), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in KEY_VARIABLES}
+def _baseline(*args: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("baseline.py", *args, **variables)
 
 
 def test_baseline__llm_without_a_key_is_skipped_with_a_note() -> None:
-    run = _baseline("--agents", "rule", "llm", "--tasks", "easy", "--seeds", "1", env=_clean_env())
+    run = _baseline("--agents", "rule", "llm", "--tasks", "easy", "--seeds", "1")
     assert run.returncode == 0
     assert "llm: skipped — " in run.stderr and "set API_KEY or HF_TOKEN" in run.stderr
     assert "Rule-based agent" in run.stdout and "LLM" not in run.stdout
-    alone = _baseline("--agents", "llm", env=_clean_env())
+    alone = _baseline("--agents", "llm")
     assert alone.returncode == 1
     assert "llm: skipped" in alone.stderr and "no agent left" in alone.stderr
 
@@ -327,9 +306,8 @@ def test_baseline__llm_with_a_key_runs_every_task_and_seed(
     fake: FakeOpenAI, tmp_path: Path
 ) -> None:
     out = tmp_path / "llm.json"
-    env = {**_clean_env(), "API_KEY": "test-key"}
     args = ["--agents", "llm", "--seeds", "1", "2", "--json", str(out), "--markdown"]
-    run = _baseline(*args, "--model", "fake-model", "--base-url", fake.url, env=env)
+    run = _baseline(*args, "--model", "fake-model", "--base-url", fake.url, API_KEY="test-key")
     assert run.returncode == 0, run.stderr
     data = json.loads(out.read_text())
     assert data["llm_model"] == "fake-model"

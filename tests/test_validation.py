@@ -17,6 +17,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 from openenv.cli._validation import validate_multi_mode_deployment, validate_running_environment
+from openenv.discovery.metadata import DiscoveryDeclaration
 from openenv.validation import Level, Verdict, run_validation
 from openenv.validation.parsers.openenv_yaml import OpenEnvYamlParser
 
@@ -26,7 +27,8 @@ from helixdesk.rewards import COMPONENTS
 from helixdesk.server.app import DEFAULT_PORT, build_app
 from helixdesk.server.sessions import SessionLimits
 from helixdesk.spaces import ACTION_DIMS, action_choices
-from helixdesk.tasks import TASK_IDS, TASKS, make_env
+from helixdesk.tasks import TASK_IDS, TASKS, make_env, splits
+from helixdesk.tools import TOOL_NAMES
 from helixdesk.wire import HelixDeskAction
 from tests.live_server import serve
 
@@ -128,6 +130,23 @@ def test_manifest_validation__tasks_match_the_registry(manifest: dict[str, Any])
         assert entry["max_steps"] == task.config().env.episode_emails
         assert entry["grader"]["module"] == f"helixdesk.tasks.{task.id}"
         assert entry["grader"]["score_range"] == [0.0, 1.0]
+
+
+def test_manifest_validation__capabilities_match_the_code(manifest: dict[str, Any]) -> None:
+    capabilities = manifest["validation"]["capabilities"]
+    assert capabilities["rubric_tree"] and capabilities["task_api"]
+    assert tuple(capabilities["declared_tools"]) == TOOL_NAMES
+    assert capabilities["declared_task_count"] == {
+        name: splits.size(name) for name in splits.SPLITS
+    }
+
+
+def test_discovery__catalog_card_is_valid_and_names_the_tools() -> None:
+    card = DiscoveryDeclaration.model_validate(json.loads((ROOT / "discovery.json").read_text()))
+    assert card.agent_tools is not None
+    assert (card.agent_tools.protocol, tuple(card.agent_tools.names)) == ("mcp", TOOL_NAMES)
+    assert (ROOT / card.agent_tools.source).is_file()
+    assert card.license == "MIT" and 2 <= len(card.representative_queries) <= 5
 
 
 def test_manifest_validation__legacy_generation_file_checks() -> None:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
 
 DEFAULT_MODEL = "gpt-4o"
+DEFAULT_TEMPERATURE = 0.0
 KEY_VARIABLES = ("API_KEY", "HF_TOKEN", "OPENAI_API_KEY")
 MAX_REPLY_TOKENS = 200
 MAX_QUOTED_REPLY = 300
@@ -113,6 +114,20 @@ def _openai_module() -> Any:
 
 # -- prompts -----------------------------------------------------------------------------
 
+# How HelixDesk wants email handled, for any LLM agent (this one and the tool-calling ones
+# of helixdesk.briefing).
+HOUSE_RULES = """\
+House rules:
+1. An email with an escalation keyword is a complaint with critical priority.
+2. Flag for review only genuinely complex cases: legal threats, privacy or data requests, \
+fraud, or several unrelated issues in one email. Do not flag an email merely because the \
+classifier's confidence is low; read the text.
+3. Auto-reply only a query whose KB article is available, with no_assignment.
+4. Alert the GM only when the email's category is listed as trending.
+5. Otherwise secondary is none.
+
+Sentiment and classifier confidence are noisy signals; the email text is the best evidence."""
+
 
 def system_prompt(choices: Mapping[str, Sequence[str]]) -> str:
     """The standing instructions: the four fields, their choices and the house rules."""
@@ -136,16 +151,7 @@ the email's category.
 secondary ({names["secondary"]}): auto_reply_from_kb answers from the knowledge base; \
 alert_gm tells the general manager about a surge; none does neither.
 
-House rules:
-1. An email with an escalation keyword is a complaint with critical priority.
-2. Flag for review only genuinely complex cases: legal threats, privacy or data requests, \
-fraud, or several unrelated issues in one email. Do not flag an email merely because the \
-classifier's confidence is low; read the text.
-3. Auto-reply only a query whose KB article is available, with no_assignment.
-4. Alert the GM only when the email's category is listed as trending.
-5. Otherwise secondary is none.
-
-Sentiment and classifier confidence are noisy signals; the email text is the best evidence.
+{HOUSE_RULES}
 
 Reply with ONE JSON object and nothing else, using the names above:
 {example}"""
@@ -221,6 +227,9 @@ class LLMAgent(BaseAgent):
     answers are retried up to ``max_retries`` times with exponential back-off. ``deadline``
     (a ``time.monotonic()`` value, optional) bounds it all: no attempt or pause runs past
     it, and once it has passed ``act`` raises :class:`LLMCallError` without calling the API.
+    ``seed`` (optional) is sent with every request as the sampling seed (OpenAI's ``seed``),
+    so repeated trials can draw distinct samples (pass^k): it matters when ``temperature`` is
+    above 0.
     """
 
     name = "llm"
@@ -233,8 +242,9 @@ class LLMAgent(BaseAgent):
         api_key: str | None = None,
         timeout_s: float = 30.0,
         max_retries: int = 2,
-        temperature: float = 0.0,
+        temperature: float = DEFAULT_TEMPERATURE,
         deadline: float | None = None,
+        seed: int | None = None,
     ) -> None:
         unwrapped = env.unwrapped
         if not isinstance(unwrapped, HelixDeskEnv):
@@ -242,7 +252,7 @@ class LLMAgent(BaseAgent):
         self.env = unwrapped
         self.config = resolve_llm_config(model, base_url, api_key)
         self.timeout_s, self.max_retries, self.temperature = timeout_s, max_retries, temperature
-        self.deadline = deadline
+        self.deadline, self.seed = deadline, seed
         self.calls, self.failures = 0, 0
         self.last_error: str | None = None
         self._n_employees = unwrapped.config.env.n_employees
@@ -308,6 +318,7 @@ class LLMAgent(BaseAgent):
                     temperature=self.temperature,
                     max_tokens=MAX_REPLY_TOKENS,
                     timeout=timeout,
+                    seed=openai.omit if self.seed is None else self.seed,
                 )
             except openai.OpenAIError as exc:
                 last_error = f"{type(exc).__name__}: {exc}"

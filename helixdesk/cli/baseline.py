@@ -9,6 +9,7 @@ Usage::
     python baseline.py --markdown                        # the table pasted in the README
     python baseline.py --agents llm --model gpt-4o       # needs API_KEY or HF_TOKEN
     python baseline.py --agents rule ppo --model runs/ppo-0/model.zip   # a trained policy
+    python baseline.py --agents rule llm --trials 3      # plus pass^1 and pass^3 per task
 
 Each (agent, task, seed) is one episode of the task's scenario from that seed; the random
 agent's own generator is seeded with the same seed, so every cell is reproducible. Without
@@ -26,6 +27,11 @@ else ``API_BASE_URL``) is not run by default. Without an API key it is skipped w
 stderr; an LLM failure during the run stops the script with the error (exit status 1).
 The ``ppo`` agent (:class:`helixdesk.agents.PolicyAgent`, PPO or MaskablePPO) needs
 ``--model PATH`` (a zip written by ``train.py --agent sb3``) and the ``train`` extra.
+
+``--trials K`` plays every cell K times (:mod:`helixdesk.trials`: the same inbox, the agent's
+own sampling seed per trial) and adds a table of pass^1 and pass^K per task with their
+confidence intervals, and each cell's trials to the JSON; the mean ± std table stays that of
+the first trials, which are the single-trial runs.
 """
 
 from __future__ import annotations
@@ -47,9 +53,12 @@ from helixdesk.agents.llm_agent import (
     LLMError,
     resolve_llm_config,
 )
-from helixdesk.evaluation import AGENT_NAMES, LLM_AGENT, make_agent
+from helixdesk.cli.passk_table import pass_cell
+from helixdesk.cli.train import positive_int
+from helixdesk.evaluation import AGENT_NAMES, LLM_AGENT
 from helixdesk.protocol import SPLITS, TABLE_SEEDS, mean_ci, split_seeds
-from helixdesk.tasks import TASK_IDS, TASKS
+from helixdesk.tasks import TASK_IDS
+from helixdesk.trials import run_task_trials
 
 DEFAULT_SEEDS = (42, 100, 2026)
 PPO_AGENT = "ppo"
@@ -102,25 +111,36 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the llm agent's chat model (default {DEFAULT_MODEL}), or the ppo agent's model zip",
     )
     parser.add_argument("--base-url", help="the llm agent's API base URL (else API_BASE_URL)")
+    parser.add_argument(
+        "--trials",
+        type=positive_int,
+        default=1,
+        help="trials per cell; with more than one, also print pass^1 and pass^K per task",
+    )
     return parser
 
 
 def score_cell(
-    agent_name: str, task_id: str, seeds: Sequence[int], **llm: str | None
+    agent_name: str, task_id: str, seeds: Sequence[int], trials: int = 1, **llm: str | None
 ) -> dict[str, Any]:
-    """Mean, std, 95 % CI and per-seed scores of one agent on one task (``llm``: model,
-    base_url)."""
-    task = TASKS[task_id]
-    env = task.make_env()
-    scores = [task.grade(env, make_agent(agent_name, env, seed, **llm), seed) for seed in seeds]
-    return {**mean_ci(scores).as_dict(), "std": float(np.std(scores)), "scores": scores}
+    """Mean, std, 95 % CI and per-seed scores of one agent on one task from its first trials,
+    and with more than one trial the trials themselves (``llm``: model, base_url)."""
+    played = run_task_trials(agent_name, task_id, seeds, trials, **llm)
+    scores = [trials_of_seed[0] for trials_of_seed in played.scores]
+    cell = {**mean_ci(scores).as_dict(), "std": float(np.std(scores)), "scores": scores}
+    return {**cell, "trials": played.as_dict()} if trials > 1 else cell
 
 
 def run_baselines(
-    agents: Sequence[str], tasks: Sequence[str], seeds: Sequence[int], **llm: str | None
+    agents: Sequence[str],
+    tasks: Sequence[str],
+    seeds: Sequence[int],
+    trials: int = 1,
+    **llm: str | None,
 ) -> Results:
     return {
-        agent: {task: score_cell(agent, task, seeds, **llm) for task in tasks} for agent in agents
+        agent: {task: score_cell(agent, task, seeds, trials, **llm) for task in tasks}
+        for agent in agents
     }
 
 
@@ -160,6 +180,21 @@ def format_cell(cell: dict[str, Any], with_ci: bool, separator: str = " ") -> st
     return f"{cell['mean']:.3f} ± {cell['std']:.3f}"
 
 
+def pass_table(results: Results, trials: int) -> Table:
+    """pass^1 and pass^K of every agent on every task, with their confidence intervals."""
+    table = Table(title=f"pass^k over {trials} trials per seed (success: the task's threshold)")
+    for column in ("Task", "Agent"):
+        table.add_column(column, no_wrap=True)
+    for k in (1, trials):
+        table.add_column(f"pass^{k} [95% CI]", justify="right", no_wrap=True)
+    for task in next(iter(results.values())):
+        for agent in results:
+            estimates = results[agent][task]["trials"]["pass"]
+            cells = [pass_cell(estimates[f"pass^{k}"]) for k in (1, trials)]
+            table.add_row(task, AGENT_TITLES.get(agent, agent), *cells)
+    return table
+
+
 def _seed_caption(seeds: Sequence[int], split: str | None) -> str:
     if split is None:
         return f"seeds {', '.join(map(str, seeds))}"
@@ -195,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         print("baseline.py: no agent left to run", file=sys.stderr)
         return 1
     try:
-        results = run_baselines(agents, args.tasks, seeds, model=args.model, base_url=args.base_url)
+        results = run_baselines(
+            agents, args.tasks, seeds, args.trials, model=args.model, base_url=args.base_url
+        )
     except LLMError as exc:
         print(f"{LLM_AGENT}: failed — {exc}", file=sys.stderr)
         return 1
@@ -211,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown_table(results, seeds, with_ci=args.split is not None))
     else:
         Console().print(_rich_table(results, seeds, args.split))
+    if args.trials > 1:
+        Console().print(pass_table(results, args.trials))
     return 0
 
 

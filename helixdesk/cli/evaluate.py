@@ -16,6 +16,20 @@ was undefined in every episode.
 
 ``tuned`` is the strongest honest heuristic; ``oracle`` is PRIVILEGED (it reads the episode's
 ground truth): the ceiling, never a baseline to beat.
+
+Reliability, τ-bench's pass^k::
+
+    python evaluate.py --agent rule random --trials 3 --episodes 10 --json passk.json
+    python evaluate.py --agent llm --model gpt-4o --temperature 0.7 --trials 3 --tasks easy
+
+``--trials K`` plays each graded task (``--tasks``, all four by default) from seeds
+``S … S + episodes - 1``, K independent trials each (:mod:`helixdesk.trials`: the same inbox,
+the agent's own sampling seed per trial: the random agent's generator, the LLM agent's
+``seed`` request parameter, which matters when ``--temperature`` is above 0). A trial
+succeeds when its grade reaches the task's threshold (``Task.success_threshold``, stated in
+the table); pass^k is the chance that k trials of a seed all succeed, estimated from the K
+trials and averaged over seeds, with 95 % bootstrap confidence intervals over the seeds
+(:mod:`helixdesk.passk`). ``--json`` then writes every trial's score and success.
 """
 
 from __future__ import annotations
@@ -32,14 +46,19 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from helixdesk.agents.llm_agent import LLMError
+from helixdesk.cli.passk_table import trials_table
 from helixdesk.config import ConfigError, HelixConfig, load_config
 from helixdesk.env import HelixDeskEnv
-from helixdesk.evaluation import AGENT_NAMES, EpisodeResult, make_agent, run_episode
+from helixdesk.evaluation import AGENT_NAMES, LLM_AGENT, EpisodeResult, make_agent, run_episode
 from helixdesk.monitor.event_export import write_event_logs
 from helixdesk.monitor.plots import plot_agent_comparison
 from helixdesk.protocol import SPLITS, mean_ci, split_seeds
+from helixdesk.tasks import TASK_IDS
+from helixdesk.trials import TaskTrials, run_task_trials
 
 SB3_AGENT = "sb3"  # a trained policy: needs --model PATH and the train extra
+MODEL_AGENTS = (SB3_AGENT, LLM_AGENT)  # both read --model
 
 TABLE_ROWS = (
     ("return", "Episode return", ".2f"),
@@ -70,12 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--agent",
         nargs="+",
-        choices=[*AGENT_NAMES, SB3_AGENT],
+        choices=[*AGENT_NAMES, *MODEL_AGENTS],
         default=["rule"],
         help="agents to evaluate (sb3 needs --model; oracle is PRIVILEGED: it reads the "
         "ground truth, the ceiling and not a baseline)",
     )
-    parser.add_argument("--model", help="saved SB3 model zip for --agent sb3 (train.py --out)")
+    parser.add_argument(
+        "--model", help="saved SB3 model zip for --agent sb3, or the llm agent's chat model"
+    )
+    parser.add_argument("--base-url", help="the llm agent's API base URL (else API_BASE_URL)")
+    parser.add_argument("--temperature", type=float, help="the llm agent's sampling temperature")
+    parser.add_argument(
+        "--trials", type=_positive_int, help="pass^k mode: trials per seed of every graded task"
+    )
+    parser.add_argument(
+        "--tasks", nargs="+", choices=TASK_IDS, default=list(TASK_IDS), help="with --trials"
+    )
     parser.add_argument("--episodes", type=_positive_int, default=100, help="episodes per agent")
     seeds = parser.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, help="seed of episode 0 (k uses S+k; default 0)")
@@ -89,36 +118,74 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def agent_options(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The options of :func:`make_agent` that ``name`` reads from the command line."""
+    if name == SB3_AGENT:
+        return {"model": args.model}
+    if name == LLM_AGENT:
+        return {"model": args.model, "base_url": args.base_url, "temperature": args.temperature}
+    return {}
+
+
 def run_agent(
     name: str,
     config: HelixConfig,
     seeds: Sequence[int],
     advance: Callable[[], None],
-    model: str | None = None,
+    **options: Any,
 ) -> list[EpisodeResult]:
     """One agent over every seed; ``advance`` is called after each episode."""
     env = HelixDeskEnv(config)
     results = []
     for episode, seed in enumerate(seeds):
-        agent = make_agent(name, env, seed, model=model if name == SB3_AGENT else None)
+        agent = make_agent(name, env, seed, **options)
         results.append(run_episode(env, agent, seed, episode=episode))
         advance()
     return results
 
 
-def run_agents(
-    agents: Sequence[str], config: HelixConfig, seeds: Sequence[int], model: str | None = None
-) -> ResultsByAgent:
-    """Every agent over the same seeds, behind a transient progress bar on stderr."""
+def _progress() -> Progress:
+    """A transient progress bar on stderr."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    progress = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    return Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+
+
+def run_agents(
+    agents: Sequence[str], config: HelixConfig, seeds: Sequence[int], args: argparse.Namespace
+) -> ResultsByAgent:
+    """Every agent over the same seeds, behind a progress bar."""
     results: ResultsByAgent = {}
-    with progress:
+    with _progress() as progress:
         for name in agents:
             task = progress.add_task(f"{name:>8}", total=len(seeds))
             advance = partial(progress.advance, task)
-            results[name] = run_agent(name, config, seeds, advance, model)
+            results[name] = run_agent(name, config, seeds, advance, **agent_options(name, args))
     return results
+
+
+def run_trials(
+    agents: Sequence[str], seeds: Sequence[int], args: argparse.Namespace
+) -> list[TaskTrials]:
+    """``args.trials`` trials of every agent on every task in ``args.tasks`` from every seed."""
+    played = []
+    with _progress() as progress:
+        bar = progress.add_task("  trials", total=len(agents) * len(args.tasks))
+        for name in agents:
+            for task in args.tasks:
+                options = agent_options(name, args)
+                played.append(run_task_trials(name, task, seeds, args.trials, **options))
+                progress.advance(bar)
+    return played
+
+
+def trials_report(
+    played: Sequence[TaskTrials], seeds: Sequence[int], trials: int
+) -> dict[str, Any]:
+    """The ``--json`` document of a pass^k run."""
+    agents: dict[str, dict[str, Any]] = {}
+    for run in played:
+        agents.setdefault(run.agent, {})[run.task] = run.as_dict()
+    return {"seeds": list(seeds), "trials": trials, "agents": agents}
 
 
 def _plain(value: Any) -> Any:
@@ -210,24 +277,46 @@ def episode_seeds(args: argparse.Namespace) -> list[int]:
     return [start + episode for episode in range(args.episodes)]
 
 
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse combinations that cannot run (``parser.error`` exits with status 2)."""
+    if set(MODEL_AGENTS) <= set(args.agent):
+        parser.error("--agent sb3 and llm both read --model: run them separately")
+    if SB3_AGENT in args.agent and not args.model:
+        parser.error("--agent sb3 needs --model PATH (a model.zip written by train.py)")
+    if args.trials is not None and (args.config or args.plot or args.events):
+        parser.error("--trials plays the graded tasks: --config, --plot and --events do not apply")
+
+
+def main_trials(args: argparse.Namespace, agents: list[str], seeds: list[int]) -> int:
+    """The pass^k mode (``--trials``)."""
+    played = run_trials(agents, seeds, args)
+    for agent in agents:
+        Console().print(trials_table(agent, [run for run in played if run.agent == agent], seeds))
+    if args.json:
+        report = trials_report(played, seeds, args.trials)
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    check_args(parser, args)
     try:
         config = load_config(args.config)
     except ConfigError as error:
         parser.error(str(error))
-    if SB3_AGENT in args.agent and not args.model:
-        parser.error("--agent sb3 needs --model PATH (a model.zip written by train.py)")
     agents = list(dict.fromkeys(args.agent))
     try:
         seeds = episode_seeds(args)
     except ValueError as error:
         parser.error(str(error))
     try:
-        results = run_agents(agents, config, seeds, args.model)
-    except (FileNotFoundError, ModuleNotFoundError, ValueError) as error:
+        if args.trials is not None:
+            return main_trials(args, agents, seeds)
+        results = run_agents(agents, config, seeds, args)
+    except (FileNotFoundError, ModuleNotFoundError, ValueError, LLMError) as error:
         Console(stderr=True).print(f"error: {error}", markup=False, highlight=False)
         return 2
     report = build_report(results, seeds, args.config, args.split)

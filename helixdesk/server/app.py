@@ -10,15 +10,18 @@ Routes (``/docs`` shows them all):
   the positions of the observation's ``vector`` and ``action_mask`` for a task's scenario (the
   default config without a task).
 * openenv's: ``/ws`` (one environment per connection), ``/health``, ``/metadata``,
-  ``/schema``, ``/mcp``. openenv's own ``/reset``, ``/step`` and ``/state`` are stateless (a
-  fresh environment per request). Ours are registered first, so they serve those paths, and
-  openenv's three are then removed so that ``/docs`` describes the routes that answer. So are
-  openenv's Task API routes (``/list_environments``, ``/{env_name}/…``): HelixDesk does not
-  implement that protocol (they answered 501), and ``GET /tasks`` lists its tasks.
+  ``/schema``, ``/mcp`` (the agent's MCP tools: :mod:`helixdesk.server.mcp`) and the Task
+  API over the train and test splits (``/list_environments``, ``/helixdesk/splits``,
+  ``/helixdesk/tasks`` …: :mod:`helixdesk.server.task_api`). openenv's own ``/reset``,
+  ``/step`` and ``/state`` are stateless (a fresh environment per request). Ours are
+  registered first, so they serve those paths, and openenv's three are then removed so that
+  ``/docs`` describes the routes that answer. ``GET /tasks`` still lists the four tasks with
+  their choices and the action schema, for the clients that read it.
 
-Errors are 4xx with a message: undecodable or unsafe JSON body 400, unknown, expired,
-evicted or closed session 404, invalid body or action 422, step after the end or grading an
-unfinished (or task-less) episode 409, body too large 413, no free session 503 (see
+Errors are 4xx with a message: undecodable or unsafe JSON body 400 (and a task index
+outside its split), unknown, expired, evicted or closed session 404 (and an unknown split),
+invalid body or action 422, step after the end or grading an unfinished (or task-less)
+episode 409, body too large 413, no free session 503 (see
 :mod:`helixdesk.server.errors`). HTTP sessions and WebSocket sessions are each capped at
 ``HELIXDESK_MAX_SESSIONS``, and both expire after ``HELIXDESK_SESSION_TTL_S`` without a
 request (see :mod:`helixdesk.server.sessions`); bodies and ``/ws`` frames are limited by
@@ -64,17 +67,22 @@ from helixdesk.server.bodies import (
 )
 from helixdesk.server.dashboard import add_dashboard
 from helixdesk.server.environment import HelixDeskEnvironment
-from helixdesk.server.errors import document_errors, error_response, http_errors
+from helixdesk.server.errors import (
+    document_errors,
+    error_response,
+    http_errors,
+    unknown_split_reply,
+)
 from helixdesk.server.guards import Guards, max_body_bytes, validation_error_reply
 from helixdesk.server.readiness import add_readiness
 from helixdesk.server.sessions import SessionLimits, SessionStore
 from helixdesk.spaces import action_choices, layout_for, mask_offsets
 from helixdesk.tasks import TASKS, scenario_config
+from helixdesk.tasks.splits import UnknownSplit
 from helixdesk.warmup import warm_up
 from helixdesk.wire import Grade, HelixDeskAction, HelixDeskObservation, HelixDeskState, TaskId
 
 DEFAULT_PORT = 7860
-TASK_API_PREFIXES = ("/list_environments", "/{env_name}/")
 OPENENV_HTTP_API_VERSION = "1.0.0"
 Store = SessionStore[HelixDeskEnvironment]
 T = TypeVar("T")
@@ -273,15 +281,6 @@ def _drop_shadowed_routes(app: FastAPI) -> None:
     app.router.routes = kept
 
 
-def _drop_task_api_routes(app: FastAPI) -> None:
-    """Remove openenv's Task API routes, which HelixDesk does not implement (module docstring)."""
-    app.router.routes = [
-        route
-        for route in app.router.routes
-        if not (isinstance(route, APIRoute) and route.path.startswith(TASK_API_PREFIXES))
-    ]
-
-
 def build_app(limits: SessionLimits | None = None, warm: Callable[[], object] = warm_up) -> FastAPI:
     """A fresh app with its own session store (limits from the environment by default);
     ``warm`` runs at start-up, and ``/ready`` answers 200 once it has returned."""
@@ -311,9 +310,9 @@ def build_app(limits: SessionLimits | None = None, warm: Callable[[], object] = 
     )
     openenv_server.register_routes(app, mode=ServerMode.SIMULATION)
     _drop_shadowed_routes(app)
-    _drop_task_api_routes(app)
     app.add_middleware(Guards, limit=max_body_bytes())
     app.add_exception_handler(RequestValidationError, validation_error_reply)
+    app.add_exception_handler(UnknownSplit, unknown_split_reply)
     document_errors(app)
     app.router.on_shutdown.append(store.close)
     return app

@@ -1,19 +1,27 @@
-"""HelixDesk as an OpenEnv ``Environment``: one episode of one task at a time.
+"""HelixDesk as an OpenEnv ``MCPEnvironment``: one episode of one task at a time.
 
 ``reset(seed, episode_id, task, view)`` builds the task's scenario (no task means the packaged
 default config; :func:`~helixdesk.tasks.scenario_config`) and resets it with the
-seed; ``view='vector'`` leaves the desk view and its text out of the episode's observations
-(building them is most of a step's server time, and an RL client reads only the vector).
-``step`` takes a
-:class:`~helixdesk.wire.HelixDeskAction`. Observations carry only what an agent may
-see; the simulator, its tape and its config stay out of reach, and ``reset`` accepts no other
-options. ``grade()`` scores a finished episode from its event log with the task's grader;
-an episode reset without a task has no grader, so grading it is refused (like grading an
-unfinished one) rather than scored against a scenario it was not played under.
+seed (a task spec of the splits, :mod:`helixdesk.tasks.splits`, is played by its task and
+seed); ``view='vector'`` leaves the desk view and its text out of
+the episode's observations (building them is most of a step's server time, and an RL client
+reads only the vector). ``step`` takes a :class:`~helixdesk.wire.HelixDeskAction`.
+Observations carry only what an agent may see; the simulator, its tape and its config stay
+out of reach, and ``reset`` accepts no other options. ``grade()`` scores a finished episode
+from its event log with the task's grader; an episode reset without a task has no grader, so
+grading it is refused (like grading an unfinished one) rather than scored against a scenario
+it was not played under.
+
+The environment is also the agent's boundary: the MCP tools of :mod:`helixdesk.server.mcp`
+play its episode (``triage`` steps it exactly as ``step`` does). Its reward is the Rubric
+tree of :mod:`helixdesk.rubric` (``env.rubric``: the twelve components, each with its
+``last_score``), and it serves the task splits as openenv's TaskProvider
+(:mod:`helixdesk.server.task_api`).
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -24,11 +32,20 @@ import numpy as np
 import helixdesk
 from helixdesk.env import ACTION_MASK, APPLIED_ACTION, REWARD_RAW, HelixDeskEnv
 from helixdesk.models import HelixAction
-from helixdesk.openenv_api import Environment, EnvironmentMetadata
+from helixdesk.openenv_api import (
+    Action,
+    Environment,
+    EnvironmentMetadata,
+    Observation,
+)
 from helixdesk.rewards import components_from_info
+from helixdesk.rubric import HelixDeskRubric
+from helixdesk.server.mcp import SessionTools, ToolsOnFirstUse
 from helixdesk.server.sessions import TTL_VAR
+from helixdesk.server.task_api import SplitTasks
 from helixdesk.tasks import get_task, scenario_config
 from helixdesk.text_view import build_view, queue_view, render_text
+from helixdesk.tools import ToolCall, ToolCallError, Triaged, episode_log
 from helixdesk.wire import (
     FULL_VIEW,
     Grade,
@@ -68,27 +85,35 @@ class _Bookkeeping:
     cumulative_reward: float = 0.0
 
 
-class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, HelixDeskState]):
+class HelixDeskEnvironment(
+    SplitTasks, ToolsOnFirstUse, Environment[HelixDeskAction, HelixDeskObservation, HelixDeskState]
+):
     """One HelixDesk episode per instance; instances share nothing, so sessions run in parallel.
 
-    Construction is cheap (the simulator is built at the first ``reset``): openenv builds an
-    instance for every ``/metadata`` request and every WebSocket session. ``close`` is final:
-    the server closes a session's environment when the session ends, and on ``/ws`` the only
-    way that happens while the connection stays open is idle expiry (after ``idle_ttl_s``
-    without a reset or step), so every later call is refused with :class:`SessionExpired`.
+    Construction is cheap (the simulator is built at the first ``reset``, the MCP server at
+    the first MCP use): openenv builds an instance for every ``/metadata`` request and every
+    session. ``close`` is final: the server closes a session's environment when the session
+    ends, and on ``/ws`` the only way that happens while the connection stays open is idle
+    expiry (after ``idle_ttl_s`` without a reset or step), so every later call is refused
+    with :class:`SessionExpired`. ``reset``, ``step`` and the tools hold the instance's lock.
     """
 
     SUPPORTS_CONCURRENT_SESSIONS = True
 
     def __init__(self, idle_ttl_s: float | None = None) -> None:
-        super().__init__()
+        # MCPEnvironment.__init__ (the MCP server) runs on first use: ToolsOnFirstUse.
+        self._rubric = HelixDeskRubric(scenario_config(None).env.reward_clip)
+        Environment.__init__(self, rubric=self._rubric)
         self._idle_ttl_s = idle_ttl_s
         self._closed = False
+        self._lock = threading.RLock()
         self._env: HelixDeskEnv | None = None
         self._task: str | None = None
         self._grade: Grade | None = None
         self._view: ViewMode = FULL_VIEW
         self._book = _Bookkeeping()
+        self._tools = SessionTools(self._tool_simulator, self._tool_play, self._lock)
+        self._defer_mcp(self._tools, self._rubric)
 
     def reset(
         self,
@@ -100,47 +125,60 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         """Start an episode of ``task`` (default config if None); options are
         :class:`~helixdesk.wire.ResetOptions` (``view``), others are refused."""
         options = ResetOptions(seed=seed, episode_id=episode_id, task=task, **kwargs)
-        self._check_open()
-        env = self._env_for(options.task)
-        obs, info = env.reset(seed=options.seed)
-        self._grade = None
-        self._view = options.view
-        self._book = _Bookkeeping(
-            episode_id=options.episode_id or uuid.uuid4().hex,
-            task=options.task,
-            seed=options.seed,
-            emails_total=env.config.env.episode_emails,
-            email_index=env.email_index,
-            sim_hours=env.sim_hours,
-        )
-        return self._observation(obs, info, reward=None)
+        with self._lock:
+            self._check_open()
+            env = self._env_for(options.task)
+            obs, info = env.reset(seed=options.seed)
+            self._reset_rubric()
+            self._tools._begin_journal()
+            self._grade = None
+            self._view = options.view
+            self._book = _Bookkeeping(
+                episode_id=options.episode_id or uuid.uuid4().hex,
+                task=options.task,
+                seed=options.seed,
+                emails_total=env.config.env.episode_emails,
+                email_index=env.email_index,
+                sim_hours=env.sim_hours,
+            )
+            return self._observation(obs, info, reward=None)
 
-    def step(
-        self, action: HelixDeskAction, timeout_s: float | None = None, **kwargs: Any
+    def _step_impl(
+        self, action: Action, timeout_s: float | None = None, **kwargs: Any
     ) -> HelixDeskObservation:
         """Triage the current email (``timeout_s`` is accepted and unused: steps take ms)."""
         if kwargs:
             raise ValueError(f"step takes no options, got {sorted(kwargs)}")
-        env = self._live_env()
-        codes = action.to_codes(env.config.env.n_employees)
-        obs, reward, terminated, truncated, info = env.step(codes)
-        self._advance(env, reward, done=terminated or truncated)
-        if self._book.done and self._task is not None:
-            self._grade = _grade(self._task, env)
-        return self._observation(obs, info, reward=reward)
+        if not isinstance(action, HelixDeskAction):
+            raise TypeError(f"step takes a HelixDeskAction, got {type(action).__name__}")
+        with self._lock:
+            env = self._live_env()
+            codes = action.to_codes(env.config.env.n_employees)
+            obs, _, terminated, truncated, info = env.step(codes)
+            scored = self._observation(obs, info, reward=None)
+            reward = self._apply_rubric(action, scored)
+            self._advance(env, reward, done=terminated or truncated)
+            if self._book.done and self._task is not None:
+                self._grade = _grade(self._task, env)
+            # A copy, not assignments: the model validates every assignment.
+            update = {"reward": reward, "done": self._book.done, "grade": self._grade}
+            return scored.model_copy(update=update)
 
     async def step_async(
-        self, action: HelixDeskAction, timeout_s: float | None = None, **kwargs: Any
-    ) -> HelixDeskObservation:
+        self, action: Action, timeout_s: float | None = None, **kwargs: Any
+    ) -> Observation:
         """``step`` on the caller's event loop, for openenv's ``/ws``.
 
         openenv runs ``step_async`` inline when a subclass overrides it, and a plain ``step``
         on a worker thread otherwise. A step is ~0.3 ms of CPU, and the hop to a worker
         thread and back added about a fifth to a step's round trip (single client: ~960 →
         ~1160 steps/s); the GIL serialises the work either way. ``reset`` keeps the worker
-        thread: a process's first one loads the compiled kernels (seconds).
+        thread: a process's first one loads the compiled kernels (seconds). MCP actions go
+        to MCPEnvironment's own async handling.
         """
-        return self.step(action, timeout_s=timeout_s, **kwargs)
+        if isinstance(action, HelixDeskAction):
+            return self._step_impl(action, timeout_s=timeout_s, **kwargs)
+        return await super().step_async(action, timeout_s=timeout_s, **kwargs)
 
     @property
     def state(self) -> HelixDeskState:
@@ -159,6 +197,17 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
         if self._env is None:
             raise EpisodeStateError("no episode yet: call reset first")
         return self._env
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The episode's MCP tool calls, oldest first (see :mod:`helixdesk.tools`)."""
+        return self._tools.tool_calls
+
+    @property
+    def episode_log(self) -> list[dict[str, Any]]:
+        """The episode's event log with its tool calls in place
+        (:func:`helixdesk.tools.episode_log`)."""
+        return episode_log(self.simulator.event_log, self._tools.tool_calls)
 
     def grade(self) -> Grade:
         """The grade of the finished episode (``EpisodeStateError`` before the end or without
@@ -183,6 +232,25 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
     def close(self) -> None:
         self._env = None
         self._closed = True
+        self._close_mcp()
+
+    # -- the tools' view of the episode ----------------------------------------------------
+
+    def _tool_simulator(self) -> HelixDeskEnv:
+        try:
+            self._check_open()
+            return self.simulator
+        except EpisodeStateError as error:
+            raise ToolCallError(f"{error} (the trainer resets the session; no tool does)") from None
+
+    def _tool_play(self, action: HelixAction) -> Triaged:
+        try:
+            observation = self._step_impl(HelixDeskAction.model_validate(action.model_dump()))
+        except EpisodeStateError as error:
+            raise ToolCallError(str(error)) from None
+        assert observation.applied_action is not None
+        grade = observation.grade.score if observation.grade is not None else None
+        return Triaged(observation.applied_action, bool(observation.done), grade)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -198,8 +266,10 @@ class HelixDeskEnvironment(Environment[HelixDeskAction, HelixDeskObservation, He
     def _env_for(self, task: str | None) -> HelixDeskEnv:
         """The simulator for ``task``, reused while the task stays the same."""
         if self._env is None or task != self._task:
-            self._env = HelixDeskEnv(config=scenario_config(task))
+            config = scenario_config(task)
+            self._env = HelixDeskEnv(config=config)
             self._task = task
+            self._rubric.clip = config.env.reward_clip
         return self._env
 
     def _live_env(self) -> HelixDeskEnv:

@@ -10,6 +10,8 @@ the schema-driven fuzz test) see every status code a route may answer with:
   name an employee the session's team does not have;
 * 404 and 409 on every route that names a session: unknown or expired session; a call that
   does not fit the episode's state (step after the end, grading an unfinished episode).
+* openenv's Task API routes (``/{env_name}/…``): 404 for an environment other than
+  ``helixdesk`` or an unknown split, 400 for a task index outside its split.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, status
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
 
 from helixdesk.server.environment import EpisodeStateError
 from helixdesk.server.sessions import SessionNotFound, StoreFull
@@ -48,6 +51,11 @@ SESSION_ERRORS = {
     "404": "Unknown or expired session (sessions are in memory: a restart forgets them)",
     "409": "The call does not fit the episode's state (e.g. step after the end)",
 }
+TASK_API_ERRORS = {
+    "404": "No such environment (it is helixdesk) or split (train, test)",
+    "400": "The body is not decodable JSON, or the task index is outside the split",
+}
+TASK_API_PATH = "{env_name}"
 SESSION_FIELD = "session_id"
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 BODY_METHODS = frozenset({"post", "put", "patch"})
@@ -68,6 +76,11 @@ def http_errors() -> Iterator[None]:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
 
 
+async def unknown_split_reply(request: Request, error: Exception) -> JSONResponse:
+    """404 for an unknown split named to the Task API."""
+    return JSONResponse({"detail": str(error)}, status.HTTP_404_NOT_FOUND)
+
+
 def error_response(description: str, schema: dict[str, Any] = ERROR_SCHEMA) -> dict[str, Any]:
     """An OpenAPI response object for a JSON error reply."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -80,28 +93,30 @@ def document_errors(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         schema = generate()
         components = schema.get("components", {}).get("schemas", {})
-        for method, operation in _operations(schema):
-            _document(method, operation, components)
+        for path, method, operation in _operations(schema):
+            _document(method, operation, components, task_api=TASK_API_PATH in path)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _operations(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for methods in schema.get("paths", {}).values():
+def _operations(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, methods in schema.get("paths", {}).items():
         for method, operation in methods.items():
             if method in HTTP_METHODS:
-                yield method, operation
+                yield path, method, operation
 
 
-def _document(method: str, operation: dict[str, Any], components: dict[str, Any]) -> None:
+def _document(
+    method: str, operation: dict[str, Any], components: dict[str, Any], task_api: bool
+) -> None:
     """Add the errors this operation can give (idempotent: the document is cached)."""
     responses = operation.setdefault("responses", {})
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = dict(TASK_API_ERRORS) if task_api else {}
     if method in BODY_METHODS:
         errors["413"] = BODY_ERRORS["413"]
     if "requestBody" in operation:
-        errors["400"] = BODY_ERRORS["400"]
+        errors.setdefault("400", BODY_ERRORS["400"])
     if _names_a_session(operation, components):
         errors.update(SESSION_ERRORS)
     for code, description in errors.items():

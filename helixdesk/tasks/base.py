@@ -33,6 +33,8 @@ class Task:
     ``scenario`` is a partial config merged over the defaults (difficulty comes from here:
     load, ambiguity, surges — never from hiding parts of the observation). ``parts`` maps an
     episode's event log to named sub-scores in [0, 1]; ``combine`` turns them into the score.
+    An episode *succeeds* when its score reaches ``success_threshold`` (what pass^k counts:
+    :mod:`helixdesk.passk`); each task module says why its threshold means the job was done.
     """
 
     id: str
@@ -41,6 +43,7 @@ class Task:
     scenario: Mapping[str, Any]
     parts: ScoreParts
     combine: Callable[[dict[str, float]], float]
+    success_threshold: float
 
     def config(self, base: Mapping[str, Any] | None = None) -> HelixConfig:
         """The task's config: ``base`` (defaults if None) with the scenario on top."""
@@ -52,6 +55,10 @@ class Task:
     def score_log(self, log: EventLog) -> float:
         """The grade of a finished episode, in [0, 1], from its event log alone."""
         return min(1.0, max(0.0, self.combine(self.parts(log))))
+
+    def succeeded(self, score: float) -> bool:
+        """Whether an episode with this score did the task (score >= ``success_threshold``)."""
+        return score >= self.success_threshold
 
     def grade(self, env: HelixDeskEnv | None, agent: BaseAgent, seed: int = 42) -> float:
         """Play one episode of the task's scenario with ``agent`` and grade it."""

@@ -29,6 +29,8 @@ TASK = Task(
     scenario={"env": {"episode_emails": 20}, "email_gen": {"min_keyword_emails": 3}},
     parts=score_parts,
     combine=lambda parts: parts["keyword_score"],
+    # Success: every keyword email handled; the house rule admits no exception.
+    success_threshold=1.0,
 )
 
 
