@@ -1,14 +1,17 @@
 """medium — SLA compliance over one full, busy episode.
 
-Scenario (``BUSY_DAY``): 17 emails an hour against tight SLAs (0.75 / 1.5 / 2 / 3 hours by
-severity) and a team that slows down once anyone holds more than two tickets, so routing and
-priorities decide who waits; few ambiguous emails, no surges. The last step drains the clock
-until every open ticket has settled, so late failures are not censored.
+Scenario (``BUSY_DAY``): a weekday from 08:00–10:00 on, 21 emails an hour in business hours
+against tight SLAs (0.75 / 1.5 / 2 / 3 hours by severity) and a team that slows down once
+anyone holds more than two tickets, so routing and priorities decide who waits; a reviewer
+who keeps up with the review cases (4 an hour); some ambiguous emails (15 %), no surges. The
+last step drains the clock until every open ticket has settled, so late failures are not
+censored.
 
 Score: settled tickets that met their SLA deadline / settled tickets, where a ticket is
 *settled* when a staff member resolved it, an auto-reply answered it, or its deadline passed
-unresolved (a reopened ticket is a new ticket). Tickets still inside their deadline when the
-episode ends are left out. No settled ticket at all scores 0.
+unresolved (a reopened ticket is a new ticket), and *met* its SLA when it was resolved or
+answered in time without first getting a wrong auto-reply. No settled ticket at all
+scores 0.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ TASK = Task(
     ),
     scenario=merge_scenarios(
         BUSY_DAY,
-        {"email_gen": {"ambiguity_rate": 0.05, "review_rate": 0.06, "surges_per_episode": 0.0}},
+        {"email_gen": {"ambiguity_rate": 0.15, "review_rate": 0.10, "surges_per_episode": 0.0}},
     ),
     parts=score_parts,
     combine=lambda parts: parts["sla_compliance"],
