@@ -21,12 +21,21 @@ from helixdesk.spaces import action_space, check_actions, layout_for, observatio
 # The keys of ``info`` (the Information section of HelixDeskEnv), for this env and the
 # vector env alike.
 REWARD_RAW = "reward_raw"
+REWARD_SETTLEMENT = "reward_settlement"
 ACTION_MASK = "action_mask"
 APPLIED_ACTION = "applied_action"
 EMAIL_INDEX = "email_index"
 SIM_HOURS = "sim_hours"
 # Every key, in the order a step's ``info`` holds them.
-INFO_KEYS = (*COMPONENT_INFO_KEYS, REWARD_RAW, ACTION_MASK, APPLIED_ACTION, EMAIL_INDEX, SIM_HOURS)
+INFO_KEYS = (
+    *COMPONENT_INFO_KEYS,
+    REWARD_RAW,
+    REWARD_SETTLEMENT,
+    ACTION_MASK,
+    APPLIED_ACTION,
+    EMAIL_INDEX,
+    SIM_HOURS,
+)
 
 
 class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
@@ -137,6 +146,9 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     | Key                    | Type                | Meaning                                   |
     |------------------------|---------------------|-------------------------------------------|
     | ``reward_raw``         | float64             | the components' sum before clipping       |
+    | ``reward_settlement``  | float64             | the part of ``reward_raw`` that settled   |
+    |                        |                     | after the shift (last step; else 0); the  |
+    |                        |                     | reward is clip(raw - settlement) plus it  |
     | ``reward_<component>`` | float64             | one key per component above, e.g.         |
     |                        |                     | ``reward_missed_deadline`` (0.0 at reset) |
     | ``action_mask``        | bool[sum(nvec)]     | see ``action_masks``                      |
@@ -207,7 +219,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self.event_log = EventLog()
         self._collect_events()
         info = dict.fromkeys(COMPONENT_INFO_KEYS, np.float64(0.0))
-        self._complete_info(info, np.float64(0.0), np.full(4, -1, dtype=np.int64))
+        self._complete_info(info, np.float64(0.0), np.float64(0.0), np.full(4, -1, dtype=np.int64))
         return self._out.obs[0].copy(), info
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
@@ -220,7 +232,7 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
         self._collect_events()
         out = self._out
         info = component_info(self._sim.state.counts[0], self._sim.model.values)
-        self._complete_info(info, out.raw_rewards[0], out.applied[0].copy())
+        self._complete_info(info, out.raw_rewards[0], out.settlements[0], out.applied[0].copy())
         self._done = bool(info[EMAIL_INDEX] >= self._n_emails)
         return out.obs[0].copy(), float(out.rewards[0]), False, self._done, info
 
@@ -309,11 +321,14 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
             n = int(self._sim.state.n_events[0])
             self.event_log.extend(self._sim.state.events[0, :n])
 
-    def _complete_info(self, info: dict[str, Any], raw: np.float64, applied: np.ndarray) -> None:
+    def _complete_info(
+        self, info: dict[str, Any], raw: np.float64, settlement: np.float64, applied: np.ndarray
+    ) -> None:
         """Add the keys other than the components to ``info`` (item by item: this is the
         per-step path)."""
         scalars = self._sim.state.scalars[0]
         info[REWARD_RAW] = raw
+        info[REWARD_SETTLEMENT] = settlement
         info[ACTION_MASK] = self._out.masks[0].copy()
         info[APPLIED_ACTION] = applied
         info[EMAIL_INDEX] = np.int64(scalars.item(Scalar.EMAIL))  # item(): 2x faster here

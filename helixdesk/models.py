@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeGuard, get_args
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from helixdesk.env import REWARD_RAW
+from helixdesk.env import REWARD_RAW, REWARD_SETTLEMENT
 from helixdesk.rewards import COMPONENTS, components_from_info
 from helixdesk.spaces import (
     ACTION_DIMS,
@@ -377,10 +377,18 @@ def _email(features: dict[str, float], categories: tuple[str, ...]) -> CurrentEm
 
 
 class HelixReward(_Frozen):
-    """One step's reward: the clipped total, the raw sum and its twelve named components."""
+    """One step's reward: the total, the raw sum and its twelve named components."""
 
-    total: float = Field(description="The reward returned by step(): raw clipped to the limit.")
+    total: float = Field(
+        description="The reward returned by step(): raw less the settlement, clipped to the "
+        "limit, plus the settlement."
+    )
     raw: float = Field(description="The unclipped sum of the components (info['reward_raw']).")
+    settlement: float = Field(
+        default=0.0,
+        description="The part of raw that settled after the shift, added unclipped (the last "
+        "step only; info['reward_settlement']).",
+    )
     components: dict[str, float] = Field(
         description="Each of the twelve reward components' value this step, in COMPONENTS order."
     )
@@ -400,5 +408,10 @@ class HelixReward(_Frozen):
     def from_step(cls, reward: float, info: Mapping[str, Any]) -> HelixReward:
         """Build from ``step()``'s reward and its ``info`` dict."""
         return cls.model_validate(
-            {"total": reward, "raw": info[REWARD_RAW], "components": components_from_info(info)}
+            {
+                "total": reward,
+                "raw": info[REWARD_RAW],
+                "settlement": info[REWARD_SETTLEMENT],
+                "components": components_from_info(info),
+            }
         )

@@ -4,8 +4,10 @@
 :mod:`helixdesk.rewards`, one :class:`ComponentRubric` each, named as the components are, in
 their order. Scoring a step's observation, a child's score is that component's value
 (``observation.reward_components[name]``, the simulator's ``info["reward_<name>"]``) and the
-root's is their sum clipped to ``[-clip, clip]``: the step reward, bit for bit (the
-simulator adds the same values in the same order). After a step, trainers read every part::
+root's is their sum less the settlement (``observation.reward_settlement``: what settled
+after the shift, on the last step only) clipped to ``[-clip, clip]``, plus the settlement:
+the step reward, bit for bit (the simulator does the same arithmetic in the same order).
+After a step, trainers read every part::
 
     for name, part in env.rubric.named_rubrics():
         print(name, part.last_score)
@@ -42,7 +44,8 @@ class ComponentRubric(Rubric):
 
 
 class HelixDeskRubric(Rubric):
-    """The step reward: the twelve components' sum, clipped to ``[-clip, clip]``."""
+    """The step reward: the twelve components' sum, less the settlement, clipped to
+    ``[-clip, clip]``, plus the settlement."""
 
     def __init__(self, clip: float) -> None:
         super().__init__()
@@ -57,7 +60,8 @@ class HelixDeskRubric(Rubric):
             value = components[name]
             object.__setattr__(part, "last_score", value)  # what part(action, observation) gives
             total += value
-        return min(self.clip, max(-self.clip, total))
+        settlement = observation.reward_settlement
+        return min(self.clip, max(-self.clip, total - settlement)) + settlement
 
     def reset(self) -> None:
         self.last_score = None

@@ -56,7 +56,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from helixdesk.config import HelixConfig, load_config
-from helixdesk.env import APPLIED_ACTION, INFO_KEYS, REWARD_RAW
+from helixdesk.env import APPLIED_ACTION, INFO_KEYS, REWARD_RAW, REWARD_SETTLEMENT
 from helixdesk.rewards import COMPONENT_INFO_KEYS, COMPONENTS
 from helixdesk.simulator.batch import BatchSimulator
 from helixdesk.simulator.dynamics.step_results import gather_results
@@ -133,7 +133,7 @@ class HelixDeskVectorEnv(VectorEnv):
         n = self.num_envs
         components = np.zeros((len(COMPONENTS), n))
         applied = np.full((n, 4), -1, dtype=np.int64)
-        info = self._info(components, np.zeros(n), applied, present=mask)
+        info = self._info(components, np.zeros(n), np.zeros(n), applied, present=mask)
         return self._sim.out.obs.copy(), info
 
     def step(
@@ -200,7 +200,8 @@ class HelixDeskVectorEnv(VectorEnv):
             self._horizon, results,
         )  # fmt: skip
         self._ended[:] = results.truncated
-        info = self._info(results.components, results.raw_rewards, results.applied)
+        settlement = np.where(active, sim.out.settlements, 0.0)
+        info = self._info(results.components, results.raw_rewards, settlement, results.applied)
         return sim.out.obs.copy(), results.rewards, results.truncated, info
 
     def _reset_ended(
@@ -217,10 +218,11 @@ class HelixDeskVectorEnv(VectorEnv):
         obs[indices] = self._sim.out.obs[indices]
         components = np.stack([info[key] for key in COMPONENT_INFO_KEYS])
         components[:, indices] = 0.0
-        raw, applied = info[REWARD_RAW], info[APPLIED_ACTION]
-        raw[indices] = 0.0
+        raw, settlement = info[REWARD_RAW], info[REWARD_SETTLEMENT]
+        applied = info[APPLIED_ACTION]
+        raw[indices] = settlement[indices] = 0.0
         applied[indices] = -1
-        info = self._info(components, raw, applied)
+        info = self._info(components, raw, settlement, applied)
         info.update(final_obs=final_obs, _final_obs=ended.copy())
         info.update(final_info=final_info, _final_info=ended.copy())
         return obs, info
@@ -229,16 +231,18 @@ class HelixDeskVectorEnv(VectorEnv):
         self,
         components: np.ndarray,
         raw: np.ndarray,
+        settlement: np.ndarray,
         applied: np.ndarray,
         present: np.ndarray | None = None,
     ) -> dict[str, Any]:
         """The stacked info (module docstring) from this step's ``(n_components, n)``
-        components, raw rewards and applied actions; only the sub-envs in ``present`` (all
-        by default) report, the others read 0."""
+        components, raw rewards, settlements and applied actions; only the sub-envs in
+        ``present`` (all by default) report, the others read 0."""
         scalars = self._sim.state.scalars
         values = [  # in INFO_KEYS order
             *components,
             raw,
+            settlement,
             self._sim.out.masks.copy(),
             applied,
             scalars[:, Scalar.EMAIL].astype(np.int64),

@@ -245,6 +245,11 @@ class HelixDeskObservation(Observation):
         description="This step's value of each of the twelve reward components"
     )
     reward_raw: float = Field(description="Sum of the components before clipping")
+    reward_settlement: float = Field(
+        default=0.0,
+        description="Part of reward_raw that settled after the shift (last step only), added "
+        "to the reward unclipped",
+    )
     applied_action: HelixAction | None = Field(
         description="The action as applied after the flag-for-review rule (None at reset)"
     )

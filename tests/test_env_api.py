@@ -26,6 +26,7 @@ from tests.conftest import NINE_CATEGORIES, SIX_EMPLOYEES, events
 CONFIGS = [None, SIX_EMPLOYEES, NINE_CATEGORIES]
 DOCUMENTED_INFO_KEYS = {
     "reward_raw",
+    "reward_settlement",
     *(f"reward_{name}" for name in COMPONENTS),
     "action_mask",
     "applied_action",
@@ -63,12 +64,14 @@ def test_info__has_the_same_keys_every_step(env: HelixDeskEnv) -> None:
     assert set(INFO_KEYS) == DOCUMENTED_INFO_KEYS
     _, info = env.reset(seed=1)
     assert tuple(info) == INFO_KEYS
-    for _ in range(100):
+    for step in range(100):
         _, reward, _, _, info = env.step(env.action_space.sample())
         assert tuple(info) == INFO_KEYS
+        assert step == 99 or info["reward_settlement"] == 0.0  # the last step settles
         assert list(components_from_info(info)) == list(COMPONENTS)
         assert sum(components_from_info(info).values()) == pytest.approx(info["reward_raw"])
-        assert reward == pytest.approx(np.clip(info["reward_raw"], -1.0, 1.0))
+        settlement = info["reward_settlement"]
+        assert reward == np.clip(info["reward_raw"] - settlement, -1.0, 1.0) + settlement
 
 
 def test_info__values_are_numpy_values_no_python_numbers_and_no_dicts(env: HelixDeskEnv) -> None:

@@ -262,7 +262,8 @@ def test_reward__components_sum_to_raw(rollout: Rollout) -> None:
         view = HelixReward.from_step(reward, info)
         assert tuple(view.components) == COMPONENTS
         assert sum(view.components.values()) == pytest.approx(view.raw)
-        assert view.total == reward == pytest.approx(np.clip(view.raw, -clip, clip))
+        clipped = np.clip(view.raw - view.settlement, -clip, clip)
+        assert view.total == reward == pytest.approx(clipped + view.settlement)
 
 
 def test_reward__from_step_rejects_incomplete_components(rollout: Rollout) -> None:

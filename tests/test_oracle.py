@@ -107,7 +107,7 @@ def test_oracle_ablations__never_take_the_switched_off_action(
 
 def test_oracle__leaves_hopeless_tickets_with_nobody_on_a_busy_day() -> None:
     env = make_env("hard")
-    actions = np.array(_actions(env, OracleAgent(env), LEAD_SEEDS[0]))
+    actions = np.concatenate([_actions(env, OracleAgent(env), seed) for seed in LEAD_SEEDS])
     nobody = env.config.env.n_employees
     left = (
         (actions[:, 2] == nobody)

@@ -41,10 +41,13 @@ def test_rubric__reset_clears_the_scores() -> None:
     assert all(part.last_score is None for part in served.rubric.rubrics())
 
 
-def test_rubric__root_clips_the_sum() -> None:
+def test_rubric__root_clips_the_sum_but_not_the_settlement() -> None:
     class Scored:
         reward_components = dict.fromkeys(COMPONENTS, 0.5)
+        reward_settlement = 0.0
 
     assert HelixDeskRubric(clip=1.0)(None, Scored()) == 1.0
     Scored.reward_components = dict.fromkeys(COMPONENTS, -0.5)
     assert HelixDeskRubric(clip=1.0)(None, Scored()) == -1.0
+    Scored.reward_settlement = -3.0  # the last step: its backlog settles after the shift
+    assert HelixDeskRubric(clip=1.0)(None, Scored()) == -1.0 - 3.0

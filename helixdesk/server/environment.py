@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 import helixdesk
-from helixdesk.env import ACTION_MASK, APPLIED_ACTION, REWARD_RAW, HelixDeskEnv
+from helixdesk.env import ACTION_MASK, APPLIED_ACTION, REWARD_RAW, REWARD_SETTLEMENT, HelixDeskEnv
 from helixdesk.models import HelixAction
 from helixdesk.openenv_api import (
     Action,
@@ -310,6 +310,7 @@ class HelixDeskEnvironment(
             action_mask=info[ACTION_MASK].tolist(),
             reward_components=components_from_info(info),
             reward_raw=float(info[REWARD_RAW]),
+            reward_settlement=float(info[REWARD_SETTLEMENT]),
             applied_action=_applied(tuple(info[APPLIED_ACTION].tolist()), n_employees),
             task=self._task,
             grade=self._grade,

@@ -59,6 +59,7 @@ class BatchSimulator:
             obs=np.zeros((batch, layout_for(config).size), dtype=np.float32),
             rewards=np.zeros(batch),
             raw_rewards=np.zeros(batch),
+            settlements=np.zeros(batch),
             masks=np.ones((batch, int(nvec.sum())), dtype=np.bool_),
             applied=np.zeros((batch, len(nvec)), dtype=np.int64),
         )

@@ -276,6 +276,7 @@ class Outputs(NamedTuple):
     obs: np.ndarray
     rewards: np.ndarray
     raw_rewards: np.ndarray
+    settlements: np.ndarray  # the raw reward of what settled after the shift (last step only)
     masks: np.ndarray
     applied: np.ndarray
 

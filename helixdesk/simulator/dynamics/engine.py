@@ -356,12 +356,15 @@ def _step_episode(ep, model, action, out, b: int) -> None:
     if email < int(model.params[Param.N_EMAILS]):
         _arrive(ep, model, email)
         raw, reward = _reward(ep, model)
+        out.settlements[b] = 0.0
     else:
         advance(ep, model, ep.shift[Shift.END_TIME])
-        shift_raw, reward = _reward(ep, model)
+        shift_raw, _ = _reward(ep, model)
         advance(ep, model, _shift_end(ep, model))
         raw, _ = _reward(ep, model)
-        reward += raw - shift_raw  # the settlement after the shift, unclipped
+        settlement = raw - shift_raw  # what settled after the shift: added unclipped
+        out.settlements[b] = settlement
+        reward = min(model.clip, max(-model.clip, raw - settlement)) + settlement
     ep.scalars[Scalar.CUM_REWARD] += reward
     out.raw_rewards[b], out.rewards[b] = raw, reward
     encode(ep, model, out.obs[b])
