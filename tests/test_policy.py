@@ -1,8 +1,9 @@
 """The shipped policy (``policies/maskable_ppo``) beats the rule agent, as the README says.
 
 Both checks run the commands a reader would (``evaluate.py --json``, ``baseline.py --json``)
-and read their JSON: the held-out seeds 1000-1029 were never trained on, and the table's seeds
-42, 100 and 2026 are the README's.
+and read their JSON: the first 30 seeds of the test split were never trained on, and the
+table's seeds 42, 100 and 2026 are the README's. How the policy compares with the tuned
+heuristic and the privileged oracle is measured, not gated: ``docs/benchmark.md``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helixdesk.protocol import TABLE_SEEDS, split_seeds
+
 ROOT = Path(__file__).resolve().parents[1]
 POLICY_DIR = ROOT / "policies" / "maskable_ppo"
 MODEL = POLICY_DIR / "model.zip"
-HELD_OUT_SEED, HELD_OUT_EPISODES = 1000, 30
+HELD_OUT_EPISODES = TABLE_SEEDS
 CLEAR_MARGIN = 0.05  # "clearly above the rule agent" on hard and expert
 
 pytest.importorskip("sb3_contrib", reason="needs the train extra")
@@ -41,11 +44,11 @@ def test_policy__higher_mean_return_than_rule_on_held_out_seeds(tmp_path: Path) 
     _run(
         "evaluate.py",
         *("--agent", "sb3", "rule", "--model", str(MODEL)),
-        *("--episodes", str(HELD_OUT_EPISODES), "--seed", str(HELD_OUT_SEED)),
+        *("--episodes", str(HELD_OUT_EPISODES), "--split", "test"),
         *("--json", str(out)),
     )
     report = json.loads(out.read_text())
-    assert report["seeds"] == list(range(HELD_OUT_SEED, HELD_OUT_SEED + HELD_OUT_EPISODES))
+    assert report["seeds"] == split_seeds("test", HELD_OUT_EPISODES)
     policy, rule = (report["agents"][name]["summary"]["return"] for name in ("sb3", "rule"))
     assert policy["n"] == rule["n"] == HELD_OUT_EPISODES
     assert policy["mean"] > rule["mean"]
