@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from helixdesk.config import HOURS_PER_DAY, HOURS_PER_WEEK
 from helixdesk.spaces import AUTO_REPLY, PRIORITIES, action_choices, layout_for, mask_offsets
 
 if TYPE_CHECKING:
@@ -27,9 +28,8 @@ if TYPE_CHECKING:
 
 TREND_ALERT = 0.3  # watchdog growth above which a category is reported as trending
 REVIEW = "review"  # the review queue, beside the priorities in DeskReading.queue
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-HOURS_PER_WEEK = 24.0 * len(DAY_NAMES)
-MINUTES_PER_DAY = 24 * 60
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # DAYS_PER_WEEK of them
+MINUTES_PER_DAY = HOURS_PER_DAY * 60
 
 
 @dataclass(frozen=True)
