@@ -66,6 +66,10 @@ SHORTCUTS = (
 )
 LOW_CONFIDENCE = 0.3  # "flag only when the classifier's confidence is under 0.3"
 CHANGED_GM_THRESHOLD = 0.2  # the rule agent's 0.3, as the evaluator changed it
+ALERT_ABOVE = {  # the growth above which each GM shortcut alerts
+    "alert the GM on any positive trend": 0.0,
+    "rule, GM threshold 0.2": CHANGED_GM_THRESHOLD,
+}
 HALF = 0.5  # of the tuned → oracle gap the shipped policy should close on hard or expert
 SHORTCUT_BARS = {"medium": 0.05, "hard": 0.10, "expert": 0.10}  # no shortcut this close
 SEED_TABLE = {  # the seed README's baseline table: random, rule on seeds 42, 100, 2026
@@ -113,9 +117,7 @@ class Shortcut(RuleAgent):
         replies = bool(mask[self._masks["secondary"] + AUTO_REPLY])
         if self.kind == "always auto-reply when unmasked" and replies:
             action[3] = AUTO_REPLY
-        alert_above = {"alert the GM on any positive trend": 0.0}
-        alert_above["rule, GM threshold 0.2"] = CHANGED_GM_THRESHOLD
-        if growth > alert_above.get(self.kind, np.inf) and action[3] != AUTO_REPLY:
+        if growth > ALERT_ABOVE.get(self.kind, np.inf) and action[3] != AUTO_REPLY:
             action[3] = ALERT_GM
         return action
 

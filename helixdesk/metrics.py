@@ -27,9 +27,6 @@ to recompute every number here. Definitions:
   ``None`` when nobody rated anything.
 * ``surge_events`` / ``surges_alerted`` — ground-truth surges, and those for which the GM was
   alerted while the surge was under way.
-* ``surge_timeliness`` — per surge, the share of it still to come when the GM was first
-  alerted about it (1.0 at its start, 0.0 if never), averaged over the surges; ``None``
-  without surges.
 """
 
 from __future__ import annotations
@@ -113,21 +110,6 @@ def alerted_surges(log: EventLog) -> set[int]:
     return {int(s) for s in alerts[:, EventField.B] if s >= 0}
 
 
-def surge_timeliness(log: EventLog) -> float | None:
-    """How early the GM heard of each ground-truth surge: the share of the surge still to
-    come when its first catching alert came (1.0 at its start, 0.0 when never caught),
-    averaged over the surges; ``None`` when there were none."""
-    surges = log.of_kind("surge")
-    if not len(surges):
-        return None
-    alerts = log.of_kind("gm_alerted")
-    shares = []
-    for start, end, index in surges[:, [EventField.TIME, EventField.B, EventField.C]]:
-        caught = alerts[alerts[:, EventField.B] == index, EventField.TIME]
-        shares.append((end - caught.min()) / (end - start) if len(caught) else 0.0)
-    return float(np.mean(shares))
-
-
 def surge_counts(log: EventLog) -> tuple[int, int]:
     """(surges alerted while under way, ground-truth surges)."""
     return len(alerted_surges(log)), len(log.of_kind("surge"))
@@ -155,5 +137,4 @@ def episode_metrics(log: EventLog) -> dict[str, Any]:
         "gm_alerts": len(log.of_kind("gm_alerted")),
         "surge_events": surges,
         "surges_alerted": alerted,
-        "surge_timeliness": surge_timeliness(log),
     }
