@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,9 +32,19 @@ from scipy import stats
 from helixdesk.agents import BaseAgent, OracleAgent, OracleRules, RuleAgent
 from helixdesk.env import ACTION_MASK, HelixDeskEnv
 from helixdesk.evaluation import StepRecord, make_agent, run_episode
-from helixdesk.protocol import TABLE_SEEDS, MeanCI, mean_ci, split_seeds
+from helixdesk.metrics import surge_alert_lags
+from helixdesk.protocol import (
+    CALIBRATION_BAND,
+    SEED_README_SEEDS,
+    SEED_README_TABLE,
+    TABLE_SEEDS,
+    MeanCI,
+    mean_ci,
+    split_seeds,
+)
 from helixdesk.rewards import COMPONENTS, components_from_info
 from helixdesk.spaces import (
+    ACTION_DIMS,
     ALERT_GM,
     AUTO_REPLY,
     COMPLAINT,
@@ -43,6 +53,8 @@ from helixdesk.spaces import (
     NO_SECONDARY,
     NORMAL,
     QUERY,
+    choice_counts,
+    mask_offsets,
 )
 from helixdesk.tasks import DEFAULT_SCENARIO, SCENARIOS, TASK_IDS, get_task, make_scenario_env
 
@@ -57,6 +69,8 @@ ABLATIONS = {
     "oracle, never alert GM": OracleRules(alert_gm=False),
     "oracle, never flag": OracleRules(flag_reviews=False),
 }
+# Each of tuned's action dimensions replaced by a random choice the mask allows.
+TUNED_ABLATIONS = {f"tuned, random {dim}": dim for dim in ACTION_DIMS}
 SHORTCUTS = (
     "never flag",
     "flag only at low confidence",
@@ -72,20 +86,34 @@ ALERT_ABOVE = {  # the growth above which each GM shortcut alerts
 }
 HALF = 0.5  # of the tuned → oracle gap the shipped policy should close on hard or expert
 SHORTCUT_BARS = {"medium": 0.05, "hard": 0.10, "expert": 0.10}  # no shortcut this close
-SEED_TABLE = {  # the seed README's baseline table: random, rule on seeds 42, 100, 2026
-    "easy": (0.040, 1.000),
-    "medium": (0.354, 0.865),
-    "hard": (0.455, 0.490),
-    "expert": (0.210, 0.550),
-}
-SEED_TABLE_SEEDS = (42, 100, 2026)
-CALIBRATION_BAND = 0.10
 # Issue 21's bars: the oracle's lead over the best honest heuristic, per task.
 HEADROOM_BARS = {"medium": 0.08, "hard": 0.15, "expert": 0.15}
 PRIORITY_BAR = 0.05  # the random-priority oracle loses at least this on medium or hard
 RANK_BAR = 0.8  # Spearman(mean return, mean grade) over the pool, on medium, hard, expert
+ALERT_LAG_BOUNDS = (0.25, 0.5, np.inf)  # shares of a surge gone: its first quarter, half, all
 
 AgentFactory = Callable[[HelixDeskEnv, int], BaseAgent]
+
+
+class RandomDimension(BaseAgent):
+    """``agent`` with one action dimension replaced by a uniformly random choice among those
+    the action mask allows (seeded): what that dimension's decisions are worth to it."""
+
+    def __init__(self, agent: BaseAgent, env: gym.Env, dim: str, seed: int) -> None:
+        unwrapped: Any = env.unwrapped
+        n_employees = unwrapped.config.env.n_employees
+        self._agent, self._dim = agent, ACTION_DIMS.index(dim)
+        start = mask_offsets(n_employees)[dim]
+        self._choices = slice(start, start + choice_counts(n_employees)[self._dim])
+        self._rng = np.random.default_rng(seed)
+
+    def reset(self) -> None:
+        self._agent.reset()
+
+    def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
+        action = np.array(self._agent.act(obs, info), dtype=np.int64)
+        action[self._dim] = self._rng.choice(np.flatnonzero(info[ACTION_MASK][self._choices]))
+        return action
 
 
 class Shortcut(RuleAgent):
@@ -139,6 +167,7 @@ class Scores:
     steps: int = 0
     clipped_steps: int = 0  # steps whose raw reward was beyond the clip
     spans: list[float] = field(default_factory=list)  # hours from first email to shift end
+    alert_lags: list[float] = field(default_factory=list)  # per surge (metrics.surge_alert_lags)
     fired: dict[str, int] = field(default_factory=dict)  # steps on which each component fired
 
     @property
@@ -154,11 +183,16 @@ Table = dict[str, dict[str, Scores]]  # agent -> scenario -> scores
 
 
 def agent_pool(policy: Path | None) -> dict[str, AgentFactory]:
-    """The agents, then the oracle's ablations, by their row names."""
+    """The agents (each of tuned's ablations after it), then the oracle's ablations, then
+    the shortcuts, by their row names."""
     pool: dict[str, AgentFactory] = {
         name: (lambda env, seed, name=name: make_agent(name, env, seed))
         for name in ("random", "rule", "tuned")
     }
+    for name, dim in TUNED_ABLATIONS.items():
+        pool[name] = lambda env, seed, dim=dim: RandomDimension(
+            make_agent("tuned", env, seed), env, dim, seed
+        )
     if policy is not None:
         pool[POLICY] = lambda env, seed: make_agent("ppo", env, seed, model=str(policy))
     pool[ORACLE] = lambda env, seed: OracleAgent(env, seed)
@@ -186,6 +220,7 @@ def play(scenario: str, factory: AgentFactory, seeds: list[int]) -> Scores:
         scores.steps += result.steps
         scores.clipped_steps += result.clipped_steps
         scores.spans.append(env.tape.end_time)
+        scores.alert_lags += surge_alert_lags(env.event_log)
         if scores.grades is not None and task is not None:
             scores.grades.append(task.score_log(env.event_log))
     return scores
@@ -216,16 +251,16 @@ def results_table(table: Table, agents: list[str]) -> list[str]:
     return lines
 
 
-def ablation_table(table: Table) -> list[str]:
-    """Markdown rows: each ablation's change against the full oracle (mean, paired seeds)."""
+def ablation_table(table: Table, ablations: Iterable[str], reference: str) -> list[str]:
+    """Markdown rows: each ablation's change against ``reference`` (mean, paired seeds)."""
     lines = [
         "| ablation | Δ return (default) | " + " | ".join(f"Δ {t}" for t in TASK_IDS) + " |",
         "|---|" + "---|" * (1 + len(TASK_IDS)),
     ]
-    for name in ABLATIONS:
+    for name in ablations:
         deltas = [
             _cell(
-                mean_ci(np.subtract(table[name][s].headline, table[ORACLE][s].headline)),
+                mean_ci(np.subtract(table[name][s].headline, table[reference][s].headline)),
                 ".2f" if s == DEFAULT_SCENARIO else ".3f",
             )
             for s in SCENARIOS
@@ -318,6 +353,20 @@ def firing_table(table: Table, agents: list[str]) -> list[str]:
     return lines
 
 
+def alert_lag_table(table: Table, agents: list[str], scenario: str = "hard") -> list[str]:
+    """Markdown rows: the share of ``scenario``'s surges each agent alerted the GM about
+    within the first quarter and half of the surge, and at all."""
+    lines = [
+        "| agent | surges | in the first quarter | in the first half | at all |",
+        "|---|---|---|---|---|",
+    ]
+    for name in agents:
+        lags = np.asarray(table[name][scenario].alert_lags)
+        shares = [f"{np.mean(lags < bound):.0%}" for bound in ALERT_LAG_BOUNDS]
+        lines.append(f"| {name} | {len(lags)} | " + " | ".join(shares) + " |")
+    return lines
+
+
 def span_table(table: Table) -> list[str]:
     """Markdown rows: how long each scenario's shift lasts (the tape's, whoever plays)."""
     lines = ["| scenario | median | 10 % | 90 % |", "|---|---|---|---|"]
@@ -328,12 +377,12 @@ def span_table(table: Table) -> list[str]:
     return lines
 
 
-def calibration(seeds: tuple[int, ...] = SEED_TABLE_SEEDS) -> tuple[list[str], bool]:
+def calibration(seeds: tuple[int, ...] = SEED_README_SEEDS) -> tuple[list[str], bool]:
     """The seed README's table re-measured: markdown rows, and whether every cell is within
     ``CALIBRATION_BAND`` of the published one."""
     lines = ["| task | random (seed) | rule (seed) |", "|---|---|---|"]
     pool, calibrated = agent_pool(None), True
-    for task, published in SEED_TABLE.items():
+    for task, published in SEED_README_TABLE.items():
         cells = []
         for name, reference in zip(("random", "rule"), published, strict=True):
             measured = play(task, pool[name], list(seeds)).mean()
@@ -371,7 +420,8 @@ def _check(claim: str, value: float, met: bool) -> str:
 
 
 def page(table: Table, seeds: list[int], command: str) -> str:
-    agents = [name for name in table if name not in ABLATIONS and name not in SHORTCUTS]
+    rows_apart = {*ABLATIONS, *TUNED_ABLATIONS, *SHORTCUTS}
+    agents = [name for name in table if name not in rows_apart]
     calibration_rows, calibrated = calibration()
     correlations = rank_correlations(table)
     rho_row = " | ".join(f"{correlations[task]:+.2f}" for task in TASK_IDS)
@@ -388,12 +438,16 @@ def page(table: Table, seeds: list[int], command: str) -> str:
         "",
         *results_table(table, agents),
         "",
-        "## Oracle ablations",
+        "## Ablations",
         "",
-        "Each row switches one of the oracle's rules off; cells are the change against the full",
-        "oracle on the same seeds (paired), so a positive change means the rule *costs* score.",
+        "Each oracle row switches one of the oracle's rules off; each tuned row replaces one of",
+        "the tuned heuristic's action dimensions by a random choice the mask allows. Cells are",
+        "the change against the full agent on the same seeds (paired), so a negative change is",
+        "what the rule or the dimension is worth.",
         "",
-        *ablation_table(table),
+        *ablation_table(table, ABLATIONS, ORACLE),
+        "",
+        *ablation_table(table, TUNED_ABLATIONS, "tuned"),
         "",
         "## Shortcuts",
         "",
@@ -420,6 +474,14 @@ def page(table: Table, seeds: list[int], command: str) -> str:
         "Share of steps on which each component fired, default scenario:",
         "",
         *firing_table(table, agents),
+        "",
+        "## When the GM hears of a surge",
+        "",
+        "Share of hard's surges each agent alerted the GM about, by how much of the surge had",
+        "gone (hard's trend part counts any alert during the surge; how early it came counts",
+        "through CSAT: a surge email resolved before the alert is rated a point lower):",
+        "",
+        *alert_lag_table(table, agents),
         "",
         "## Episode span",
         "",

@@ -166,6 +166,13 @@ class EmployeeSimSection(_Section):
     resolve_time_smoothing: float = Field(gt=0, le=1)
 
 
+def specialist_of(category: Any, n_employees: int) -> Any:
+    """The employee who specialises in ``category`` (an int or an array of them): categories
+    are dealt round the team by index, so employee ``e`` takes every category ``c`` with
+    ``c % n_employees == e``. Their skill there is ``1 + skill_spread``."""
+    return category % n_employees
+
+
 class KnowledgeBaseSection(_Section):
     initial_entries_per_category: int = Field(ge=0)
     capacity_per_category: int = Field(ge=1)

@@ -115,6 +115,18 @@ def surge_counts(log: EventLog) -> tuple[int, int]:
     return len(alerted_surges(log)), len(log.of_kind("surge"))
 
 
+def surge_alert_lags(log: EventLog) -> list[float]:
+    """Per ground-truth surge, the share of its duration gone when the GM was alerted about it
+    (0 at its start, just under 1 at its end; infinity when no alert caught it)."""
+    alerts = log.of_kind("gm_alerted")
+    lags = []
+    for surge in log.of_kind("surge"):
+        start, end = surge[EventField.TIME], surge[EventField.B]
+        caught = alerts[alerts[:, EventField.B] == surge[EventField.C], EventField.TIME]
+        lags.append(float((caught.min() - start) / (end - start)) if len(caught) else np.inf)
+    return lags
+
+
 def episode_metrics(log: EventLog) -> dict[str, Any]:
     """Every metric above for one episode's log."""
     table = triage_table(log)

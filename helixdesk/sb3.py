@@ -34,7 +34,7 @@ from gymnasium.vector import AutoresetMode
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
-from helixdesk.config import HelixConfig
+from helixdesk.config import HelixConfig, specialist_of
 from helixdesk.env import REWARD_RAW
 from helixdesk.rewards import COMPONENT_INFO_KEYS
 from helixdesk.spaces import CATEGORY_CODE_SLOTS, CATEGORY_CODES, ObservationLayout, blocks
@@ -259,7 +259,9 @@ class DeskFeatures(BaseFeaturesExtractor):
         code_start = layout.index["category_code_0"]
         self.code = slice(code_start, code_start + CATEGORY_CODE_SLOTS)
         self.trend = layout.groups["trend_state"]
-        specialist = np.eye(n_employees, dtype=np.float32)[np.arange(n_categories) % n_employees]
+        specialist = np.eye(n_employees, dtype=np.float32)[
+            specialist_of(np.arange(n_categories), n_employees)
+        ]
         self.register_buffer("codes", torch.as_tensor(CATEGORY_CODES[:n_categories]))
         self.register_buffer("specialist", torch.as_tensor(specialist))
 

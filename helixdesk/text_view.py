@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from helixdesk.config import HOURS_PER_DAY, HOURS_PER_WEEK
+from helixdesk.config import HOURS_PER_DAY, HOURS_PER_WEEK, specialist_of
 from helixdesk.spaces import AUTO_REPLY, PRIORITIES, action_choices, layout_for, mask_offsets
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def _team(desk: DeskReading, categories: tuple[str, ...]) -> list[EmployeeView]:
             open_tickets=tickets,
             capacity=desk.capacity,
             avg_service_hours=round(hours, 2),
-            specialties=[c for i, c in enumerate(categories) if i % n_employees == e],
+            specialties=[c for i, c in enumerate(categories) if specialist_of(i, n_employees) == e],
         )
         for e, (tickets, hours) in enumerate(zip(desk.loads, desk.service_hours, strict=True))
     ]

@@ -10,18 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from helixdesk.protocol import split_seeds
+from helixdesk.protocol import (
+    CALIBRATION_BAND,
+    SEED_README_SEEDS,
+    SEED_README_TABLE,
+    split_seeds,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# The seed README's published baseline (random, rule); every cell must land within ±0.10.
-SEED_TABLE = {
-    "easy": (0.040, 1.000),
-    "medium": (0.354, 0.865),
-    "hard": (0.455, 0.490),
-    "expert": (0.210, 0.550),
-}
-BAND = 0.10
 README_TABLE_ARGS = "--agents random rule ppo --model policies/maskable_ppo/model.zip --markdown"
 
 
@@ -51,24 +48,24 @@ def test_baseline__json_is_identical_on_rerun(baseline_json: tuple[Path, Path]) 
 
 def test_baseline__json_structure(baseline_json: tuple[Path, Path]) -> None:
     data = json.loads(baseline_json[0].read_text())
-    assert data["seeds"] == [42, 100, 2026]
+    assert data["seeds"] == list(SEED_README_SEEDS)
     assert set(data["results"]) == {"random", "rule"}
     for tasks in data["results"].values():
-        assert set(tasks) == set(SEED_TABLE)
+        assert set(tasks) == set(SEED_README_TABLE)
         for cell in tasks.values():
             assert len(cell["scores"]) == 3
             assert all(0.0 <= score <= 1.0 for score in cell["scores"])
             assert cell["mean"] == pytest.approx(sum(cell["scores"]) / 3)
 
 
-@pytest.mark.parametrize("task", list(SEED_TABLE))
+@pytest.mark.parametrize("task", list(SEED_README_TABLE))
 def test_baseline__cells_within_band_of_seed_table(
     baseline_json: tuple[Path, Path], task: str
 ) -> None:
     results = json.loads(baseline_json[0].read_text())["results"]
-    seed_random, seed_rule = SEED_TABLE[task]
-    assert abs(results["random"][task]["mean"] - seed_random) <= BAND
-    assert abs(results["rule"][task]["mean"] - seed_rule) <= BAND
+    seed_random, seed_rule = SEED_README_TABLE[task]
+    assert abs(results["random"][task]["mean"] - seed_random) <= CALIBRATION_BAND
+    assert abs(results["rule"][task]["mean"] - seed_rule) <= CALIBRATION_BAND
     assert results["rule"][task]["mean"] > results["random"][task]["mean"]
 
 

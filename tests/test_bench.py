@@ -83,7 +83,9 @@ def test_validity_script__writes_every_section_of_the_page(tmp_path: Path) -> No
         timeout=300,
     )
     page = out.read_text(encoding="utf-8")
-    for heading in ("## Agents", "## Oracle ablations", "## Return against grade", "Must show"):
+    headings = ("## Agents", "## Ablations", "## Return against grade", "## When the GM hears")
+    for heading in (*headings, "Must show"):
         assert heading in page
-    for row in ("| random |", "| tuned |", "| oracle (privileged) |", "| oracle, never flag |"):
+    rows = ("| random |", "| tuned |", "| oracle (privileged) |", "| oracle, never flag |")
+    for row in (*rows, "| tuned, random priority |", "| tuned, random assignment |"):
         assert row in page

@@ -105,7 +105,7 @@ def test_oracle_ablations__never_take_the_switched_off_action(
     assert not (actions[:, dim] == code).any()
 
 
-def test_oracle__leaves_hopeless_tickets_with_nobody_on_a_busy_day() -> None:
+def test_oracle__leaves_tickets_that_would_add_a_missed_deadline_with_nobody() -> None:
     env = make_env("hard")
     actions = np.concatenate([_actions(env, OracleAgent(env), seed) for seed in LEAD_SEEDS])
     nobody = env.config.env.n_employees

@@ -34,6 +34,7 @@ def _run(script: str, *args: str) -> None:
 def test_policy__is_shipped_with_its_training_record() -> None:
     settings = yaml.safe_load((POLICY_DIR / "run.yaml").read_text(encoding="utf-8"))
     assert settings["algo"] == "maskable_ppo"
+    assert settings["imitate"] == "tuned"  # warm-started (docs/training.md)
     for name in ("model.zip", "config.yaml", "learning_curve.csv", "learning_curve.png"):
         assert (POLICY_DIR / name).is_file(), name
     assert MODEL.stat().st_size < 1_000_000

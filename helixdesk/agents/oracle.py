@@ -16,9 +16,10 @@ plans with it. Its rules, for the email awaiting triage:
 * **assignment** — each employee with room is scored by simulating their queue in the order
   they will work it (priority, then arrival) with the true work, their skill in each ticket's
   category and the overload slowdown: the employee that adds the fewest missed deadlines wins,
-  then the earliest finish of the new ticket. A *hopeless* ticket — one that would finish
-  late even there — is left with nobody rather than delaying tickets that can still be
-  saved.
+  then the earliest finish of the new ticket. A ticket that would add a missed deadline even
+  there — its own, or a queued ticket's that it delays — is left with nobody: one miss now
+  either way, and the queues stay short for the tickets still to come (the admission rule
+  of Moore and Hodgson's schedule for the fewest late jobs).
 
 :class:`OracleRules` switches single rules off for ablations (how much each decision is
 worth under the current dynamics): random priority on non-keyword emails, never auto-reply,
@@ -68,7 +69,6 @@ class Placement:
     employee: int
     added_misses: int
     finish: float
-    deadline: float
 
     @property
     def rank(self) -> tuple[int, float]:
@@ -127,8 +127,8 @@ class OracleAgent(BaseAgent):
         return AUTO_REPLY if replies else NO_SECONDARY
 
     def _assignee(self, truth: EmailTruth, cls: int, priority: int, mask: np.ndarray) -> int:
-        """The employee whose queue the ticket harms least (class docstring); nobody when it
-        is hopeless or every employee is full."""
+        """The employee whose queue the ticket harms least (module docstring); nobody when
+        every placement adds a missed deadline or every employee is full."""
         now = self._view.now
         ticket = QueuedTicket(
             order=priority if cls == COMPLAINT else NORMAL,
@@ -147,7 +147,7 @@ class OracleAgent(BaseAgent):
         if not options:
             return self._n_employees
         best = min(options, key=lambda placement: placement.rank)
-        return best.employee if best.finish <= best.deadline else self._n_employees
+        return best.employee if best.added_misses == 0 else self._n_employees
 
     def _placement(self, employee: int, queue: EmployeeQueue, ticket: QueuedTicket) -> Placement:
         current = queue.in_service
@@ -165,7 +165,6 @@ class OracleAgent(BaseAgent):
             employee=employee,
             added_misses=misses_after - misses_before,
             finish=finish,
-            deadline=ticket.deadline,
         )
 
     def _simulate(

@@ -56,11 +56,11 @@ from helixdesk.agents.llm_agent import (
 from helixdesk.cli.passk_table import pass_cell
 from helixdesk.cli.train import positive_int
 from helixdesk.evaluation import AGENT_NAMES, LLM_AGENT
-from helixdesk.protocol import SPLITS, TABLE_SEEDS, mean_ci, split_seeds
+from helixdesk.protocol import SEED_README_SEEDS, SPLITS, TABLE_SEEDS, mean_ci, split_seeds
 from helixdesk.tasks import TASK_IDS
 from helixdesk.trials import run_task_trials
 
-DEFAULT_SEEDS = (42, 100, 2026)
+DEFAULT_SEEDS = SEED_README_SEEDS
 PPO_AGENT = "ppo"
 AGENT_TITLES = {
     "random": "Random agent",

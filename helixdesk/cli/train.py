@@ -30,6 +30,8 @@ SB3_ALGOS = ("ppo", "maskable_ppo")
 TRAIN_MODULES = ("torch", "stable_baselines3", "sb3_contrib")
 DEFAULT_EPISODES = 100
 FEATURES = ("obs", "desk")
+IMITABLE_AGENTS = ("rule", "tuned")  # scripted, honest: what a warm start may clone
+DEFAULT_IMITATION_EPISODES = 100
 EXIT_OK = 0
 EXIT_USAGE = 2
 
@@ -118,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="policy input: 'obs', the observation; 'desk', the observation plus the email's "
         "category one-hot, its trend growth and its specialist (helixdesk.sb3.DeskFeatures)",
     )
+    sb3.add_argument(
+        "--imitate",
+        choices=IMITABLE_AGENTS,
+        help="warm start: clone this scripted agent's decisions before PPO "
+        "(helixdesk.cli.warm_start)",
+    )
+    sb3.add_argument(
+        "--imitate-episodes",
+        type=positive_int,
+        default=DEFAULT_IMITATION_EPISODES,
+        help="train-split episodes the agent plays per --scenarios entry "
+        f"(default {DEFAULT_IMITATION_EPISODES})",
+    )
     sb3.add_argument("--out", help="output directory (default: runs/<algo>-<seed>)")
     sb3.add_argument(
         "--eval-every",
@@ -140,6 +155,13 @@ def run_sb3(args: argparse.Namespace) -> int:
     if args.n_envs < len(args.scenarios):
         print(
             f"error: --n-envs {args.n_envs} is fewer than the {len(args.scenarios)} scenarios",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.imitate and args.algo != "maskable_ppo":
+        print(
+            f"error: --imitate clones through the action mask: use it with --algo maskable_ppo, "
+            f"not {args.algo}",
             file=sys.stderr,
         )
         return EXIT_USAGE

@@ -7,7 +7,8 @@ Stable-Baselines3 and sb3-contrib are installed. Writes to ``--out``:
 * ``config.yaml``: the full config it trained on (the base of every ``--scenarios`` entry);
 * ``run.yaml``: the command's settings (algorithm, timesteps, envs, scenarios, seed, ...);
 * ``learning_curve.csv``: one row per rollout (timesteps, episodes, mean return of the last
-  10 episodes, fps) and the four task scores on the evaluation rows;
+  10 episodes, fps) and the four task scores on the evaluation rows; with ``--imitate``
+  (:mod:`helixdesk.cli.warm_start`) a first row at 0 steps scores the cloned policy;
 * ``learning_curve.png``: episode return and task scores over training.
 
 Torch runs with :data:`TORCH_THREADS` = 1 thread. Measured on the 2-core development machine
@@ -49,6 +50,7 @@ from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import VecEnv
 
 from helixdesk.agents.policy_agent import PolicyAgent
+from helixdesk.cli.warm_start import warm_start
 from helixdesk.config import HelixConfig
 from helixdesk.sb3 import DeskFeatures, HelixDeskSB3VecEnv, ScenarioMixVecEnv
 from helixdesk.tasks import DEFAULT_SCENARIO, TASK_IDS, TASKS
@@ -186,11 +188,11 @@ class TrainingMonitor(BaseCallback):
 
 
 def summary_line(row: dict[str, Any]) -> str:
-    mean = row["mean_return"]
+    mean, fps = row["mean_return"], row["fps"]
     text = (
         f"timesteps {row['timesteps']:,}  episodes {row['episodes']}  "
         f"mean return (last {RECENT_EPISODES}) {'–' if mean is None else f'{mean:+.2f}'}  "
-        f"fps {row['fps']:,.0f}"
+        f"fps {'–' if fps is None else f'{fps:,.0f}'}"
     )
     scores = [f"{task} {row[task]:.3f}" for task in TASK_IDS if row.get(task) is not None]
     return text + ("  |  " + "  ".join(scores) if scores else "")
@@ -271,6 +273,8 @@ def run_settings(args: argparse.Namespace, timesteps: int) -> dict[str, Any]:
         "features": args.features,
         "scenarios": list(args.scenarios),
         "seed": args.seed,
+        "imitate": args.imitate,
+        "imitate_episodes": args.imitate_episodes if args.imitate else None,
         "torch_threads": TORCH_THREADS,
     }
 
@@ -313,6 +317,10 @@ def train(args: argparse.Namespace, config: HelixConfig, console: Console) -> in
     grade = can_grade(model)
     if not grade:
         console.print("note: the config changes the spaces; task scores are skipped", markup=False)
+    start_scores: dict[str, float] = {}
+    if args.imitate and isinstance(model, MaskablePPO):  # run_sb3 allows no other
+        warm_start(model, args.imitate, configs, args.imitate_episodes, console)
+        start_scores = task_scores(model) if grade else {}
     console.print(
         f"training {args.algo} for {timesteps:,} timesteps on {args.n_envs} envs "
         f"(scenarios {', '.join(args.scenarios)}; seed {args.seed}, "
@@ -321,6 +329,11 @@ def train(args: argparse.Namespace, config: HelixConfig, console: Console) -> in
         highlight=False,
     )
     monitor = TrainingMonitor(timesteps, args.eval_every, console, grade)
+    if start_scores:  # the learning curve starts from the cloned policy
+        monitor.rows.append(
+            {"timesteps": 0, "episodes": 0, "mean_return": None, "fps": None, **start_scores}
+        )
+        console.print(summary_line(monitor.rows[0]), markup=False, highlight=False)
     try:
         model.learn(total_timesteps=timesteps, callback=monitor)
     finally:

@@ -3,9 +3,10 @@
 Each server works one ticket at a time, choosing the waiting ticket with the most urgent
 *assigned* priority, then the earliest queued. Service takes ``work / (rate × skill)`` hours,
 stretched by ``overload_slowdown`` for every ticket queued beyond ``overload_threshold``
-(such a ticket is *rushed*). Skills are deterministic by index: employee ``e`` is a specialist
-(``1 + skill_spread``) in every category ``c`` with ``c % n_employees == e`` and weaker
-(``1 - skill_spread / 2``) elsewhere; the reviewer (server ``n``) has skill 1 everywhere.
+(such a ticket is *rushed*). Skills are deterministic by index: each employee is a
+specialist (``1 + skill_spread``) in the categories :func:`~helixdesk.config.specialist_of`
+deals them and weaker (``1 - skill_spread / 2``) elsewhere; the reviewer (server ``n``) has
+skill 1 everywhere.
 
 On resolution the customer rates the service (CSAT 1–5): lateness, a long wait, a weak
 employee, a review-worthy email that skipped review, and an earlier bad auto-reply all lower
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helixdesk.config import HelixConfig
+from helixdesk.config import HelixConfig, specialist_of
 from helixdesk.rewards import COMPLAINT_REOPENED, CSAT_HIGH, KB_UPDATED, RESOLVE_ON_TIME
 from helixdesk.simulator.dynamics import knowledge_base
 from helixdesk.simulator.dynamics.events import KB_LEARNED, REOPENED, RESOLVED, emit
@@ -53,7 +54,7 @@ def skill_matrix(config: HelixConfig) -> np.ndarray:
     spread = config.employee_sim.skill_spread
     skills = np.full((n + 1, n_cat), 1.0 - spread / 2)
     for category in range(n_cat):
-        skills[category % n, category] = 1.0 + spread
+        skills[specialist_of(category, n), category] = 1.0 + spread
     skills[n, :] = 1.0
     return skills
 
