@@ -8,10 +8,12 @@ reports, with 95 % bootstrap confidence intervals:
 
 * the agents — random, rule, tuned, the shipped policy (when the ``train`` extra is
   installed) and the PRIVILEGED oracle — on return (default scenario) and on every grade;
-* the oracle's ablations, each switching one of its rules off (:class:`OracleRules`);
+* the ablations: the oracle with one of its rules off (:class:`OracleRules`), and the tuned
+  heuristic with one action dimension random (:class:`RandomDimension`);
 * the shortcut strategies an evaluator would try first (:class:`Shortcut`), against the oracle;
 * per task, the Spearman rank correlation between mean return and mean grade over the pool;
 * how often each reward component fires, and how often the per-step clip binds;
+* how early in each of hard's surges every agent alerted the GM;
 * the seed README's table re-measured (random and rule on seeds 42, 100, 2026);
 * issue 21's "Must show" checks that these figures can answer.
 """
