@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from rich.console import Console
 from sb3_contrib import MaskablePPO
 
+from helixdesk.agents import BaseAgent
 from helixdesk.config import HelixConfig
 from helixdesk.env import ACTION_MASK, HelixDeskEnv
-from helixdesk.evaluation import make_agent
+from helixdesk.evaluation import StepRecord, make_agent, run_episode
 from helixdesk.protocol import split_seeds
 
 # 150 epochs of the shipped recipe's 40,000 steps: the clone takes the demonstrated action
@@ -57,6 +59,31 @@ def discounted(rewards: Sequence[float], gamma: float) -> list[float]:
     return out[::-1]
 
 
+class _Recorder(BaseAgent):
+    """Plays ``agent`` and keeps what it saw, chose and earned at every step (pass
+    :meth:`earned` as ``run_episode``'s ``on_step``)."""
+
+    def __init__(self, agent: BaseAgent) -> None:
+        self.agent = agent
+        self.observations: list[np.ndarray] = []
+        self.actions: list[np.ndarray] = []
+        self.masks: list[np.ndarray] = []
+        self.rewards: list[float] = []
+
+    def reset(self) -> None:
+        self.agent.reset()
+
+    def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
+        action = np.asarray(self.agent.act(obs, info), dtype=np.int64)
+        self.observations.append(obs)
+        self.actions.append(action)
+        self.masks.append(np.asarray(info[ACTION_MASK], dtype=bool))
+        return action
+
+    def earned(self, step: StepRecord) -> None:
+        self.rewards.append(step.reward)
+
+
 def demonstrate(
     agent_name: str, configs: Sequence[HelixConfig], episodes: int, gamma: float
 ) -> Demonstrations:
@@ -65,19 +92,12 @@ def demonstrate(
     for config in configs:
         env = HelixDeskEnv(config=config)
         for seed in split_seeds("train", episodes):
-            agent = make_agent(agent_name, env, seed)
-            obs, info = env.reset(seed=seed)
-            agent.reset()
-            rewards, done = [], False
-            while not done:
-                action = np.asarray(agent.act(obs, info), dtype=np.int64)
-                observations.append(obs)
-                actions.append(action)
-                masks.append(np.asarray(info[ACTION_MASK], dtype=bool))
-                obs, reward, terminated, truncated, info = env.step(action)
-                rewards.append(float(reward))
-                done = terminated or truncated
-            returns.extend(discounted(rewards, gamma))
+            recorder = _Recorder(make_agent(agent_name, env, seed))
+            run_episode(env, recorder, seed, on_step=recorder.earned)
+            observations += recorder.observations
+            actions += recorder.actions
+            masks += recorder.masks
+            returns += discounted(recorder.rewards, gamma)
     return Demonstrations(
         np.asarray(observations, dtype=np.float32),
         np.stack(actions),
