@@ -24,6 +24,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -184,24 +185,38 @@ class Scores:
 Table = dict[str, dict[str, Scores]]  # agent -> scenario -> scores
 
 
+def _named(name: str, env: HelixDeskEnv, seed: int) -> BaseAgent:
+    return make_agent(name, env, seed)
+
+
+def _tuned_ablation(dim: str, env: HelixDeskEnv, seed: int) -> BaseAgent:
+    return RandomDimension(make_agent("tuned", env, seed), env, dim, seed)
+
+
+def _policy(path: Path, env: HelixDeskEnv, seed: int) -> BaseAgent:
+    return make_agent("ppo", env, seed, model=str(path))
+
+
+def _oracle(rules: OracleRules, env: HelixDeskEnv, seed: int) -> BaseAgent:
+    return OracleAgent(env, seed, rules)
+
+
+def _shortcut(kind: str, env: HelixDeskEnv, seed: int) -> BaseAgent:
+    return Shortcut(env, kind)
+
+
 def agent_pool(policy: Path | None) -> dict[str, AgentFactory]:
     """The agents (each of tuned's ablations after it), then the oracle's ablations, then
     the shortcuts, by their row names."""
     pool: dict[str, AgentFactory] = {
-        name: (lambda env, seed, name=name: make_agent(name, env, seed))
-        for name in ("random", "rule", "tuned")
+        name: partial(_named, name) for name in ("random", "rule", "tuned")
     }
-    for name, dim in TUNED_ABLATIONS.items():
-        pool[name] = lambda env, seed, dim=dim: RandomDimension(
-            make_agent("tuned", env, seed), env, dim, seed
-        )
+    pool.update({name: partial(_tuned_ablation, dim) for name, dim in TUNED_ABLATIONS.items()})
     if policy is not None:
-        pool[POLICY] = lambda env, seed: make_agent("ppo", env, seed, model=str(policy))
-    pool[ORACLE] = lambda env, seed: OracleAgent(env, seed)
-    for name, rules in ABLATIONS.items():
-        pool[name] = lambda env, seed, rules=rules: OracleAgent(env, seed, rules)
-    for kind in SHORTCUTS:
-        pool[kind] = lambda env, seed, kind=kind: Shortcut(env, kind)
+        pool[POLICY] = partial(_policy, policy)
+    pool[ORACLE] = partial(_oracle, OracleRules())
+    pool.update({name: partial(_oracle, rules) for name, rules in ABLATIONS.items()})
+    pool.update({kind: partial(_shortcut, kind) for kind in SHORTCUTS})
     return pool
 
 

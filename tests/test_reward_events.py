@@ -4,7 +4,9 @@ The kernels count each component where it fires and, beside it, write an event t
 the same fact. This test rebuilds the twelve per-step counts from a step's events alone
 (with the episode's earlier ``arrived`` records for the ground truth, and the queue lengths
 replayed from the log for ``balanced_assignment``) and requires them to equal what the env
-reported in ``info``, for random play in every task's scenario and the default config.
+reported in ``info``, for random play in every task's scenario and the default config. A
+reopened ticket's later resolution pays no second ``resolve_on_time`` or ``csat_high``: a
+customer who had to write back is not a success twice over.
 """
 
 from __future__ import annotations
@@ -27,13 +29,16 @@ SEEDS = (0, 1, 2)
 
 @dataclass
 class LogReplay:
-    """What the log has told so far: each email's truth, and every server's queue length."""
+    """What the log has told so far: each email's truth, every server's queue length, and
+    which tickets have reopened."""
 
     n_employees: int
     employee_capacity: int
     review_capacity: int
     truth: dict[int, dict[str, Any]] = field(default_factory=dict)
     queue: Counter[int] = field(default_factory=Counter)
+    reopened: set[int] = field(default_factory=set)
+    unpaid_on_time: int = 0  # reopened tickets resolved on time again, which pay nothing
 
     def step_counts(self, events: list[dict[str, Any]]) -> Counter[str]:
         """The component counts a step's events imply, updating the replayed state."""
@@ -86,6 +91,9 @@ class LogReplay:
 
     def _on_resolved(self, event: dict[str, Any], counts: Counter[str], *_: Any) -> None:
         self.queue[event["server"]] -= 1
+        if event["email"] in self.reopened:  # its success was paid at its first resolution
+            self.unpaid_on_time += event["on_time"]
+            return
         counts["resolve_on_time"] += event["on_time"]
         counts["csat_high"] += event["csat"] >= HIGH_CSAT
 
@@ -94,6 +102,7 @@ class LogReplay:
 
     def _on_reopened(self, event: dict[str, Any], counts: Counter[str], *_: Any) -> None:
         counts["complaint_reopened"] += 1
+        self.reopened.add(event["email"])
         server = event["server"]
         room = self.review_capacity if server == self.n_employees else self.employee_capacity
         if self.queue[server] < room:
@@ -116,18 +125,24 @@ def reported_counts(info: dict[str, Any], values: np.ndarray) -> Counter[str]:
 
 def test_reward__every_components_count_equals_what_the_step_events_record() -> None:
     fired: Counter[str] = Counter()
+    unpaid_on_time = 0
     for scenario in SCENARIOS:
-        fired.update(play_and_compare(scenario))
+        scenario_fired, scenario_unpaid = play_and_compare(scenario)
+        fired.update(scenario_fired)
+        unpaid_on_time += scenario_unpaid
     assert set(fired) == set(COMPONENTS), fired
+    assert unpaid_on_time > 0, "no reopened ticket was resolved on time: rule left untested"
 
 
-def play_and_compare(scenario: str) -> Counter[str]:
+def play_and_compare(scenario: str) -> tuple[Counter[str], int]:
     """Random play of ``scenario`` over ``SEEDS``, each step's counts checked; returns how
-    often each component fired."""
+    often each component fired, and how many reopened tickets were resolved on time again
+    (which pay no second success)."""
     config = scenario_config(None if scenario == DEFAULT_SCENARIO else scenario)
     env = HelixDeskEnv(config=config)
     values = component_values(config)
     fired: Counter[str] = Counter()
+    unpaid_on_time = 0
     for seed in SEEDS:
         rng = np.random.default_rng(seed)
         env.reset(seed=seed)
@@ -145,4 +160,5 @@ def play_and_compare(scenario: str) -> Counter[str]:
             reported = reported_counts(info, values)
             assert reported == +expected, (scenario, seed, events)
             fired.update(expected)
-    return fired
+        unpaid_on_time += replay.unpaid_on_time
+    return fired, unpaid_on_time

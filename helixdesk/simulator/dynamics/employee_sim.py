@@ -12,7 +12,9 @@ On resolution the customer rates the service (CSAT 1–5): lateness, a long wait
 employee, a review-worthy email that skipped review, and an earlier bad auto-reply all lower
 it. Complaints and review cases may then reopen after a delay (probability grows with
 rushing, weak skill and skipped review); a reopened ticket returns to the same server with
-half its work and a fresh deadline. Resolving a query the KB could not answer teaches the KB.
+half its work and a fresh deadline; its later resolution is rated but pays no second
+``resolve_on_time`` or ``csat_high`` (success is paid once per ticket, so a reopen never pays).
+Resolving a query the KB could not answer teaches the KB.
 """
 
 from __future__ import annotations
@@ -218,12 +220,13 @@ def complete(ep, model, server: int, now: float) -> None:
     )
     _leave_queue(ep, server, slot)
     on_time = now <= ep.tickets[slot, Ticket.DEADLINE]
-    if on_time:
+    first_resolution = ep.tickets[slot, Ticket.REOPENED] == 0.0
+    if on_time and first_resolution:
         ep.counts[RESOLVE_ON_TIME] += 1.0
-    else:
+    elif not on_time:
         mark_missed(ep, model, slot)
     csat = _csat(ep, model, slot, server, now)
-    if csat >= 4.0:
+    if csat >= 4.0 and first_resolution:
         ep.counts[CSAT_HIGH] += 1.0
     emit(
         ep,
