@@ -109,8 +109,10 @@ class HelixDeskEnv(gym.Env[np.ndarray, np.ndarray]):
     | Component              | Weight  | Fires when                                            |
     |------------------------|---------|-------------------------------------------------------|
     | resolve_on_time *      | +1.0    | an employee or the reviewer resolves before deadline, |
-    |                        |         | or an auto-reply answers the email                    |
-    | csat_high *            | +0.8    | a resolution or auto-reply is rated 4 or 5            |
+    |                        |         | or an auto-reply answers the email (once per ticket:  |
+    |                        |         | not again after a reopen)                             |
+    | csat_high *            | +0.8    | a resolution or auto-reply is rated 4 or 5 (once per  |
+    |                        |         | ticket: not again after a reopen)                     |
     | trend_prevented        | +0.6    | GM alerted about a category inside a ground-truth     |
     |                        |         | surge of it, first alert of that surge                |
     | correct_classification | +0.5    | applied classification equals the true type           |

@@ -221,10 +221,10 @@ def complete(ep, model, server: int, now: float) -> None:
     _leave_queue(ep, server, slot)
     on_time = now <= ep.tickets[slot, Ticket.DEADLINE]
     first_resolution = ep.tickets[slot, Ticket.REOPENED] == 0.0
-    if on_time and first_resolution:
-        ep.counts[RESOLVE_ON_TIME] += 1.0
-    elif not on_time:
+    if not on_time:
         mark_missed(ep, model, slot)
+    elif first_resolution:
+        ep.counts[RESOLVE_ON_TIME] += 1.0
     csat = _csat(ep, model, slot, server, now)
     if csat >= 4.0 and first_resolution:
         ep.counts[CSAT_HIGH] += 1.0
