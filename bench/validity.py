@@ -518,6 +518,12 @@ def page(table: Table, seeds: list[int], command: str) -> str:
         "",
         *must_show(table, correlations),
         "",
+        "On expert no agent that reads only the observation can clear tuned: the best",
+        "classifier of the observation scores what tuned scores, and the rest of the headroom",
+        "is in the email text (`python bench/experiments/expert_ceiling.py`; `docs/evaluation.md`,",
+        '"What an observation can score on expert"). Why the other bars are not met, and what',
+        "was tried: `docs/evaluation.md`.",
+        "",
     ]
     return "\n".join(parts)
 
