@@ -30,6 +30,7 @@ finding is in ``docs/evaluation.md`` ("What an observation can score on expert")
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from multiprocessing import Pool
 from typing import Any
 
@@ -39,7 +40,7 @@ import numpy as np
 from helixdesk import spaces
 from helixdesk.agents import OracleAgent
 from helixdesk.agents.privileged import PrivilegedView
-from helixdesk.agents.tuned import TunedAgent
+from helixdesk.agents.tuned import TunedAgent, fitted_params
 from helixdesk.evaluation import run_episode
 from helixdesk.protocol import mean_ci, split_seeds
 from helixdesk.spaces import layout_for
@@ -87,30 +88,23 @@ def fit_posterior(pool: Any, seeds: list[int]) -> np.ndarray:
 
 class PosteriorAgent(TunedAgent):
     """Tuned, flagging an email without a keyword exactly when P(review | cell) exceeds
-    ``threshold``; every other decision is tuned's."""
+    ``threshold`` (its own confidence threshold switched off); every other decision is
+    tuned's."""
 
     name = "posterior"
 
     def __init__(self, env: gym.Env, posterior: np.ndarray, threshold: float) -> None:
-        super().__init__(env)
+        unwrapped: Any = env.unwrapped
+        super().__init__(env, replace(fitted_params(unwrapped.config), review_below=0.0))
         self._posterior, self._threshold = posterior, threshold
 
     def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         features = self._layout.decode(obs)
-        if features["keyword_flag"] > 0.5:
-            return super().act(obs, info)
-        if self._posterior[cell(features)] > self._threshold:
+        if features["keyword_flag"] <= 0.5 and self._posterior[cell(features)] > self._threshold:
             return np.array(
                 [spaces.FLAG_FOR_REVIEW, spaces.NORMAL, self._n_employees, spaces.NO_SECONDARY]
             )
-        cls = self._classify(features)
-        priority = self._priority(features) if cls == spaces.COMPLAINT else spaces.NORMAL
-        category = self._category(features)
-        mask = info["action_mask"]
-        assignee = self._route(features, mask, category)
-        return np.array(
-            [cls, priority, assignee, self._choose_secondary(cls, features, mask, category)]
-        )
+        return super().act(obs, info)
 
 
 def _grade(job: tuple[str, int, np.ndarray | None, float]) -> float:
