@@ -43,7 +43,6 @@ from helixdesk.agents.privileged import PrivilegedView
 from helixdesk.agents.tuned import TunedAgent, fitted_params
 from helixdesk.evaluation import run_episode
 from helixdesk.protocol import mean_ci, split_seeds
-from helixdesk.spaces import layout_for
 from helixdesk.tasks import get_task, make_scenario_env
 
 TASK = "expert"
@@ -60,19 +59,29 @@ def cell(features: dict[str, np.float32]) -> int:
     return (tone * BINS + confidence) * TIERS + tier
 
 
-def _cells_and_truths(seed: int) -> list[tuple[int, bool]]:
-    """Every email without a keyword in one tuned episode: its cell, and whether it was a
-    review case (the label a supervised learner would be trained on)."""
-    env = make_scenario_env(TASK)
-    agent, view, layout = TunedAgent(env), PrivilegedView(env), layout_for(env.config)
-    rows, (obs, info), done = [], env.reset(seed=seed), False
-    while not done:
-        features = layout.decode(obs)
+class _Labeller(TunedAgent):
+    """Tuned, noting for every email without a keyword its cell and whether it was a review
+    case (the label a supervised learner would be trained on)."""
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        self._view = PrivilegedView(env)
+        self.rows: list[tuple[int, bool]] = []
+
+    def act(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
+        features = self._layout.decode(obs)
         if features["keyword_flag"] <= 0.5:
-            rows.append((cell(features), view.email().classification == spaces.FLAG_FOR_REVIEW))
-        obs, _, terminated, truncated, info = env.step(agent.act(obs, info))
-        done = terminated or truncated
-    return rows
+            is_review = self._view.email().classification == spaces.FLAG_FOR_REVIEW
+            self.rows.append((cell(features), is_review))
+        return super().act(obs, info)
+
+
+def _cells_and_truths(seed: int) -> list[tuple[int, bool]]:
+    """The labelled cells of one tuned episode (:class:`_Labeller`)."""
+    env = make_scenario_env(TASK)
+    labeller = _Labeller(env)
+    run_episode(env, labeller, seed)
+    return labeller.rows
 
 
 def fit_posterior(pool: Any, seeds: list[int]) -> np.ndarray:
