@@ -1,6 +1,7 @@
 """How well the benchmark separates agents under the current dynamics: ``docs/benchmark.md``.
 
-Usage: ``python bench/validity.py [--seeds N] [--policy PATH | --no-policy] [--out F]``.
+Usage: ``python bench/validity.py [--seeds N] [--policy PATH | --no-policy] [--out F]
+[--jobs J]``.
 
 Every agent of the pool plays the first ``--seeds`` (default 30) seeds of the *test* split
 (:mod:`helixdesk.protocol`) on the default scenario and on each task's scenario. The page
@@ -16,15 +17,20 @@ reports, with 95 % bootstrap confidence intervals:
 * how early in each of hard's surges every agent alerted the GM;
 * the seed README's table re-measured (random and rule on seeds 42, 100, 2026);
 * issue 21's "Must show" checks that these figures can answer.
+
+Cells (one agent on one scenario) are played by ``--jobs`` processes (default: one per core);
+every cell is seeded, so the page does not depend on how many.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +77,7 @@ ABLATIONS = {
     "oracle, never auto-reply": OracleRules(auto_reply=False),
     "oracle, never alert GM": OracleRules(alert_gm=False),
     "oracle, never flag": OracleRules(flag_reviews=False),
+    "oracle, one email at a time": OracleRules(lookahead=False),
 }
 # Each of tuned's action dimensions replaced by a random choice the mask allows.
 TUNED_ABLATIONS = {f"tuned, random {dim}": dim for dim in ACTION_DIMS}
@@ -243,11 +250,21 @@ def play(scenario: str, factory: AgentFactory, seeds: list[int]) -> Scores:
     return scores
 
 
-def measure(pool: dict[str, AgentFactory], seeds: list[int]) -> Table:
-    table: Table = {}
-    for name, factory in pool.items():
-        print(f"playing {name}", file=sys.stderr)
-        table[name] = {scenario: play(scenario, factory, seeds) for scenario in SCENARIOS}
+def _play_cell(cell: tuple[str, AgentFactory, list[int]]) -> Scores:
+    return play(*cell)
+
+
+def measure(pool: dict[str, AgentFactory], seeds: list[int], jobs: int) -> Table:
+    """Every agent of ``pool`` on every scenario, the cells shared among ``jobs`` processes."""
+    cells = [(name, scenario) for name in pool for scenario in SCENARIOS]
+    table: Table = {name: {} for name in pool}
+    with Pool(jobs) as workers:
+        played = workers.imap(
+            _play_cell, [(scenario, pool[name], seeds) for name, scenario in cells]
+        )
+        for (name, scenario), scores in zip(cells, played, strict=True):
+            print(f"played {name} on {scenario}", file=sys.stderr)
+            table[name][scenario] = scores
     return table
 
 
@@ -535,10 +552,11 @@ def main(argv: list[str] | None = None) -> int:
     policy.add_argument("--policy", type=Path, default=SHIPPED_POLICY, help="an SB3 model zip")
     policy.add_argument("--no-policy", action="store_true", help="leave the policy out")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes")
     args = parser.parse_args(argv)
     model = None if args.no_policy else _usable_policy(args.policy)
     seeds = split_seeds("test", args.seeds)
-    table = measure(agent_pool(model), seeds)
+    table = measure(agent_pool(model), seeds, args.jobs)
     command = " ".join(["python bench/validity.py", *(argv if argv is not None else sys.argv[1:])])
     args.out.write_text(page(table, seeds, command), encoding="utf-8")
     return 0

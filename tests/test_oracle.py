@@ -1,4 +1,5 @@
-"""The privileged oracle: deterministic, confined to the privileged view, above the rule agent."""
+"""The privileged oracle: deterministic, confined to the privileged view, above the rule agent,
+and never below its one-email rule when it looks ahead."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 
 from helixdesk import HelixDeskEnv
 from helixdesk.agents import OracleAgent, OracleRules, RuleAgent
-from helixdesk.evaluation import make_agent
+from helixdesk.evaluation import make_agent, run_episode
 from helixdesk.protocol import split_seeds
 from helixdesk.spaces import ALERT_GM, AUTO_REPLY, FLAG_FOR_REVIEW
-from helixdesk.tasks import TASKS, make_env
+from helixdesk.tasks import TASKS, make_env, make_scenario_env
 from tests.conftest import play
 
 AGENTS_DIR = Path(__file__).resolve().parents[1] / "helixdesk" / "agents"
@@ -106,8 +107,10 @@ def test_oracle_ablations__never_take_the_switched_off_action(
 
 
 def test_oracle__leaves_tickets_that_would_add_a_missed_deadline_with_nobody() -> None:
-    env = make_env("hard")
-    actions = np.concatenate([_actions(env, OracleAgent(env), seed) for seed in LEAD_SEEDS])
+    env, one_email = make_env("hard"), OracleRules(lookahead=False)
+    actions = np.concatenate(
+        [_actions(env, OracleAgent(env, rules=one_email), seed) for seed in LEAD_SEEDS]
+    )
     nobody = env.config.env.n_employees
     left = (
         (actions[:, 2] == nobody)
@@ -115,3 +118,26 @@ def test_oracle__leaves_tickets_that_would_add_a_missed_deadline_with_nobody() -
         & (actions[:, 0] != FLAG_FOR_REVIEW)
     )
     assert 0 < left.sum() < len(actions) / 4
+
+
+def test_oracle_lookahead__never_scores_below_the_one_email_rule_on_an_episode() -> None:
+    """The one-email choice is always among those tried, and its play-out is the episode the
+    one-email oracle goes on to play: each decision can only raise the episode's score."""
+    task, env = TASKS["hard"], make_env("hard")
+    one_email = OracleRules(lookahead=False)
+    ahead = [task.grade(env, OracleAgent(env), seed) for seed in LEAD_SEEDS]
+    alone = [task.grade(env, OracleAgent(env, rules=one_email), seed) for seed in LEAD_SEEDS]
+    assert all(a >= b for a, b in zip(ahead, alone, strict=True))
+    assert np.mean(ahead) > np.mean(alone)
+    default = make_scenario_env("default", record_events=False)  # scored on return alone
+    for seed in LEAD_SEEDS[:2]:
+        ahead_return = run_episode(default, OracleAgent(default), seed).episode_return
+        alone_return = run_episode(default, OracleAgent(default, rules=one_email), seed)
+        assert ahead_return >= alone_return.episode_return - 1e-9  # sums in another order
+
+
+def test_oracle_lookahead__on_a_task_without_an_event_log_says_what_to_do() -> None:
+    env = make_env("hard", record_events=False)
+    with pytest.raises(ValueError, match="record_events=True, or pass OracleRules"):
+        OracleAgent(env)
+    OracleAgent(env, rules=OracleRules(lookahead=False))  # the one-email rule needs no log

@@ -15,19 +15,25 @@ at the email now awaiting triage:
 * :meth:`~PrivilegedView.unalerted_surge` — the end of a ground-truth surge of a category
   under way now that the GM has not yet been told about;
 * :meth:`~PrivilegedView.next_arrival` — when the next email of a category arrives (the
-  future inbox on the tape).
+  future inbox on the tape);
+* :meth:`~PrivilegedView.play_out` — how the episode ends if an action is taken now and a
+  given agent plays the rest: the very future, played on a copy of the env.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
 
+from helixdesk.agents.base_agent import BaseAgent
 from helixdesk.env import HelixDeskEnv
+from helixdesk.simulator.dynamics.events import EventLog
 from helixdesk.simulator.schema import Email, Held, Scalar, Server, Surge
 from helixdesk.simulator.schema import Ticket as SimTicket
 
@@ -70,6 +76,15 @@ class EmployeeQueue:
     free_at: float
     in_service: QueuedTicket | None
     waiting: tuple[QueuedTicket, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an episode played on from now ends: the reward collected from now on and the
+    finished episode's event log (``None`` when the env keeps none)."""
+
+    reward: float
+    log: EventLog | None
 
 
 class PrivilegedView:
@@ -169,3 +184,16 @@ class PrivilegedView:
         later = self._env.tape.emails[self._env.email_index + 1 :]
         found = np.flatnonzero(later[:, Email.CATEGORY] == category)
         return float(later[found[0], Email.ARRIVAL]) if len(found) else math.inf
+
+    def play_out(self, action: np.ndarray, planner: Callable[[gym.Env], BaseAgent]) -> Outcome:
+        """Take ``action`` on a copy of the env and let ``planner(copy)`` play the rest of the
+        episode. The copy holds the same tape, so it meets the same future inbox and the same
+        random draws: the outcome is exactly what would follow in the env itself."""
+        twin = copy.deepcopy(self._env)
+        agent = planner(twin)
+        obs, reward, terminated, truncated, info = twin.step(action)
+        total = float(reward)
+        while not (terminated or truncated):
+            obs, reward, terminated, truncated, info = twin.step(agent.act(obs, info))
+            total += float(reward)
+        return Outcome(total, twin.event_log if twin.records_events else None)
