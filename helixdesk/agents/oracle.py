@@ -207,10 +207,11 @@ class OracleAgent(BaseAgent):
 
         chosen = int(action[2])
         candidates = [p.employee for p in ranked[:LOOKAHEAD_PLACEMENTS]] + [self._n_employees]
+        alternatives = [assignee for assignee in candidates if assignee != chosen]
+        if not alternatives:
+            return chosen
         best_score = score(self._view.play_out(action, planner))
-        for assignee in candidates:
-            if assignee == int(action[2]):
-                continue
+        for assignee in alternatives:
             tried = action.copy()
             tried[2] = assignee
             tried_score = score(self._view.play_out(tried, planner))
